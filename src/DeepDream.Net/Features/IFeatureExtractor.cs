@@ -1,0 +1,59 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream.Features;
+
+/// <summary>
+/// A network seen as a source of named activations: the only thing the dream loop knows about models.
+/// </summary>
+/// <remarks>
+/// Implementations own their TorchSharp module, keep every parameter frozen (<c>requires_grad = false</c>) and the module in
+/// eval mode, apply their own <see cref="Preprocessing"/> inside <see cref="Extract"/>, and stop the forward pass at the
+/// deepest requested layer. <see cref="Extract"/> must be safe to call from several threads at once.
+/// </remarks>
+public interface IFeatureExtractor : IDisposable
+{
+    /// <summary>A short human-readable name, such as <c>resnet18</c> or the file name of an imported model.</summary>
+    string Name { get; }
+
+    /// <summary>Every layer name <see cref="Extract"/> accepts, in forward order (friendly aliases first where a model has them).</summary>
+    IReadOnlyList<string> LayerNames { get; }
+
+    /// <summary>The smallest image height and width, in pixels, that the forward pass accepts up to its deepest layer.</summary>
+    int MinimumInputSize { get; }
+
+    /// <summary>The preprocessing applied to the [0,1] RGB input before the first layer.</summary>
+    Preprocessing Preprocessing { get; }
+
+    /// <summary>The device the parameters live on.</summary>
+    Device Device { get; }
+
+    /// <summary>Moves the parameters to <paramref name="device"/> (in place) and returns this extractor.</summary>
+    /// <param name="device">The target device.</param>
+    IFeatureExtractor To(Device device);
+
+    /// <summary>
+    /// Runs the network on <paramref name="image"/> (float32, N×3×H×W, RGB in [0,1], on <see cref="Device"/>) as far as the
+    /// deepest of <paramref name="layers"/> and returns those layers' activations, keyed by the names given.
+    /// </summary>
+    /// <param name="image">The input batch. It is not modified or disposed.</param>
+    /// <param name="layers">The layers wanted; each must be one of <see cref="LayerNames"/>.</param>
+    /// <returns>The activations, attached to the autograd graph of <paramref name="image"/> when it requires a gradient.</returns>
+    /// <exception cref="ArgumentException">A layer name is unknown (the message lists the valid names).</exception>
+    IReadOnlyDictionary<string, torch.Tensor> Extract(torch.Tensor image, IReadOnlyCollection<string> layers);
+
+    /// <summary>Describes every layer for an input of the given size: name, output shape and channel count.</summary>
+    /// <param name="width">Input width in pixels.</param>
+    /// <param name="height">Input height in pixels.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The size is below <see cref="MinimumInputSize"/>.</exception>
+    IReadOnlyList<LayerInfo> ListLayers(int width, int height);
+}
+
+/// <summary>One layer of a model for a given input size.</summary>
+/// <param name="Name">The name to pass to objectives.</param>
+/// <param name="Shape">The activation shape, N×C×H×W for convolutional layers.</param>
+public sealed record LayerInfo(string Name, IReadOnlyList<long> Shape)
+{
+    /// <summary>The channel count (the second dimension), or 1 for tensors with fewer than two dimensions.</summary>
+    public long Channels => Shape.Count >= 2 ? Shape[1] : 1;
+}
