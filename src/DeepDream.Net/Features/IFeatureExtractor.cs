@@ -19,8 +19,13 @@ public interface IFeatureExtractor : IDisposable
     /// <summary>Every layer name <see cref="Extract"/> accepts, in forward order (friendly aliases first where a model has them).</summary>
     IReadOnlyList<string> LayerNames { get; }
 
-    /// <summary>The smallest image height and width, in pixels, that the forward pass accepts up to its deepest layer.</summary>
-    int MinimumInputSize { get; }
+    /// <summary>
+    /// The smallest image height and width, in pixels, for which the forward pass up to the deepest of
+    /// <paramref name="layers"/> works and gives every one of them at least a 1×1 activation.
+    /// </summary>
+    /// <param name="layers">The layers an objective needs; each must be one of <see cref="LayerNames"/>.</param>
+    /// <exception cref="ArgumentException">A layer name is unknown (the message lists the valid names).</exception>
+    int GetMinimumInputSize(IReadOnlyCollection<string> layers);
 
     /// <summary>The preprocessing applied to the [0,1] RGB input before the first layer.</summary>
     Preprocessing Preprocessing { get; }
@@ -45,7 +50,7 @@ public interface IFeatureExtractor : IDisposable
     /// <summary>Describes every layer for an input of the given size: name, output shape and channel count.</summary>
     /// <param name="width">Input width in pixels.</param>
     /// <param name="height">Input height in pixels.</param>
-    /// <exception cref="ArgumentOutOfRangeException">The size is below <see cref="MinimumInputSize"/>.</exception>
+    /// <remarks>Layers that cannot be computed at this size (too small) are listed with an empty shape.</remarks>
     IReadOnlyList<LayerInfo> ListLayers(int width, int height);
 }
 
