@@ -1,0 +1,23 @@
+namespace DeepDream.Diagnostics;
+
+/// <summary>A progress report, sent after every step of a run.</summary>
+/// <param name="Octave">The octave just worked on, 1-based, smallest first.</param>
+/// <param name="OctaveCount">The number of octaves in this run (after limiting to the model's minimum size).</param>
+/// <param name="Step">The step just finished within the octave, 1-based.</param>
+/// <param name="StepsPerOctave">Steps in each octave.</param>
+/// <param name="Width">The octave's width in pixels.</param>
+/// <param name="Height">The octave's height in pixels.</param>
+/// <param name="ObjectiveValue">The objective's value at this step (before the update).</param>
+/// <param name="Elapsed">Time since the run started.</param>
+public readonly record struct DreamProgress(
+    int Octave, int OctaveCount, int Step, int StepsPerOctave, int Width, int Height, double ObjectiveValue, TimeSpan Elapsed)
+{
+    /// <summary>Steps finished in the whole run.</summary>
+    public int CompletedSteps => (Octave - 1) * StepsPerOctave + Step;
+
+    /// <summary>Steps in the whole run.</summary>
+    public int TotalSteps => OctaveCount * StepsPerOctave;
+
+    /// <summary>Fraction of the run's steps finished, in [0,1].</summary>
+    public double Fraction => (double)CompletedSteps / TotalSteps;
+}

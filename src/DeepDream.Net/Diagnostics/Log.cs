@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+
+namespace DeepDream.Diagnostics;
+
+/// <summary>The library's log events. Event ids are stable: tools may filter on them.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, EventName = "RunStarted", Level = LogLevel.Information,
+        Message = "Dreaming {Width}×{Height} with {Model}, objective {Objective}: {Octaves} octaves × {OctaveScale}, {Steps} steps of {StepSize}, jitter {Jitter}, seed {Seed}, tile {TileSize}")]
+    public static partial void RunStarted(ILogger logger, int width, int height, string model, string objective,
+        int octaves, double octaveScale, int steps, double stepSize, int jitter, int seed, int tileSize);
+
+    [LoggerMessage(EventId = 2, EventName = "RunFinished", Level = LogLevel.Information,
+        Message = "Dream finished in {ElapsedSeconds:F2} s ({StepsPerSecond:F1} steps/s)")]
+    public static partial void RunFinished(ILogger logger, double elapsedSeconds, double stepsPerSecond);
+
+    [LoggerMessage(EventId = 3, EventName = "OctaveStarted", Level = LogLevel.Debug,
+        Message = "Octave {Octave}/{Octaves} at {Width}×{Height}")]
+    public static partial void OctaveStarted(ILogger logger, int octave, int octaves, int width, int height);
+
+    [LoggerMessage(EventId = 4, EventName = "OctaveFinished", Level = LogLevel.Debug,
+        Message = "Octave {Octave}/{Octaves} done in {ElapsedSeconds:F2} s, objective {Objective:G5}")]
+    public static partial void OctaveFinished(ILogger logger, int octave, int octaves, double elapsedSeconds, double objective);
+
+    [LoggerMessage(EventId = 5, EventName = "OctavesLimited", Level = LogLevel.Warning,
+        Message = "Using {Used} of {Requested} octaves: smaller octaves of this {Width}×{Height} image would fall below the model's minimum of {Minimum} px")]
+    public static partial void OctavesLimited(ILogger logger, int used, int requested, int width, int height, int minimum);
+
+    [LoggerMessage(EventId = 6, EventName = "SeedChosen", Level = LogLevel.Information,
+        Message = "No seed given; using random seed {Seed}")]
+    public static partial void SeedChosen(ILogger logger, int seed);
+
+    [LoggerMessage(EventId = 7, EventName = "RunCancelled", Level = LogLevel.Information,
+        Message = "Dream cancelled after {ElapsedSeconds:F2} s")]
+    public static partial void RunCancelled(ILogger logger, double elapsedSeconds);
+}

@@ -1,0 +1,270 @@
+using DeepDream.Features;
+using DeepDream.Objectives;
+using DeepDream.Regularizers;
+using DeepDream.Schedules;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace DeepDream;
+
+/// <summary>
+/// Fluent configuration of a deep dream. Each setting is validated when it is given; <see cref="Build"/> validates the
+/// whole setup and returns an immutable, thread-safe <see cref="Dreamer"/>. A builder is single-use: after a successful
+/// <see cref="Build"/> every further call throws <see cref="InvalidOperationException"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// using var output = new DreamBuilder().UseModel(Models.ResNet18()).Octaves(4).Run(image);
+/// </code>
+/// </example>
+public sealed class DreamBuilder
+{
+    private IFeatureExtractor? _model;
+    private bool _ownsModel = true;
+    private Objective? _objective;
+    private readonly List<IRegularizer> _extraRegularizers = [];
+    private IStepRule? _stepRule;
+    private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
+    private Device? _device;
+    private DreamSettings _settings = new();
+    private bool _built;
+
+    /// <summary>
+    /// The network to dream with. Default: the embedded ImageNet ResNet18 (<c>Models.ResNet18()</c>), loaded at
+    /// <see cref="Build"/>.
+    /// </summary>
+    /// <param name="model">The feature extractor.</param>
+    /// <param name="ownsModel">Whether the dreamer disposes the model when it is disposed (default true).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    public DreamBuilder UseModel(IFeatureExtractor model, bool ownsModel = true)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _ownsModel = ownsModel;
+        return this;
+    }
+
+    /// <summary>The objective to maximise. Default: <c>Objective.L2("layer3")</c>.</summary>
+    /// <param name="objective">Any objective, e.g. <c>0.5 * Objective.L2("layer2") + Objective.L2("layer3")</c>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="objective"/> is null.</exception>
+    public DreamBuilder UseObjective(Objective objective)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(objective);
+        _objective = objective;
+        return this;
+    }
+
+    /// <summary>Shorthand for <c>UseObjective(Objective.L2(layer))</c>.</summary>
+    /// <param name="layer">The layer to dream on.</param>
+    /// <exception cref="ArgumentException"><paramref name="layer"/> is empty.</exception>
+    public DreamBuilder Layer(string layer) => UseObjective(Objective.L2(layer));
+
+    /// <summary>Shorthand for guided dreaming: <c>UseObjective(Objective.Guided(layer, guide))</c>.</summary>
+    /// <param name="guide">The guide image (copied).</param>
+    /// <param name="layer">The layer; default <see cref="DreamSettings.DefaultLayer"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="guide"/> is null.</exception>
+    public DreamBuilder Guide(Image<Rgb24> guide, string layer = DreamSettings.DefaultLayer) => UseObjective(Objective.Guided(layer, guide));
+
+    /// <summary>Number of octaves. Default 6.</summary>
+    /// <param name="count">At least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1.</exception>
+    public DreamBuilder Octaves(int count)
+    {
+        EnsureNotBuilt();
+        Guard.Positive(count, nameof(count));
+        _settings = _settings with { Octaves = count };
+        return this;
+    }
+
+    /// <summary>Size ratio between consecutive octaves. Default 1.4.</summary>
+    /// <param name="scale">Greater than 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is not greater than 1.</exception>
+    public DreamBuilder OctaveScale(double scale)
+    {
+        EnsureNotBuilt();
+        Guard.GreaterThanOne(scale, nameof(scale));
+        _settings = _settings with { OctaveScale = scale };
+        return this;
+    }
+
+    /// <summary>Gradient steps per octave. Default 20.</summary>
+    /// <param name="steps">At least 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is below 1.</exception>
+    public DreamBuilder Steps(int steps)
+    {
+        EnsureNotBuilt();
+        Guard.Positive(steps, nameof(steps));
+        _settings = _settings with { StepsPerOctave = steps };
+        return this;
+    }
+
+    /// <summary>Mean absolute pixel change per step, in [0,1] units (the mean-|g| step rule). Default 0.0045.</summary>
+    /// <param name="stepSize">Positive and finite.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepSize"/> is not positive and finite.</exception>
+    public DreamBuilder StepSize(double stepSize)
+    {
+        EnsureNotBuilt();
+        Guard.PositiveFinite(stepSize, nameof(stepSize));
+        _settings = _settings with { StepSize = stepSize };
+        _stepRule = null;
+        return this;
+    }
+
+    /// <summary>Replaces the step rule (default: <see cref="MeanGradientStepRule"/> with the step size).</summary>
+    /// <param name="rule">The rule.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="rule"/> is null.</exception>
+    public DreamBuilder UseStepRule(IStepRule rule)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(rule);
+        _stepRule = rule;
+        return this;
+    }
+
+    /// <summary>Largest random circular shift per step, in pixels; 0 turns jitter off. Default 32.</summary>
+    /// <param name="pixels">0 or more.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixels"/> is negative.</exception>
+    public DreamBuilder Jitter(int pixels)
+    {
+        EnsureNotBuilt();
+        Guard.NonNegative(pixels, nameof(pixels));
+        _settings = _settings with { Jitter = pixels };
+        return this;
+    }
+
+    /// <summary>Adds a regularizer applied after the jitter (for example <see cref="RandomFlipRegularizer"/>).</summary>
+    /// <param name="regularizer">The regularizer.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="regularizer"/> is null.</exception>
+    public DreamBuilder AddRegularizer(IRegularizer regularizer)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(regularizer);
+        _extraRegularizers.Add(regularizer);
+        return this;
+    }
+
+    /// <summary>Fixes the seed: same seed, input and settings on the CPU give bit-identical output. Default: a new random seed per run.</summary>
+    /// <param name="seed">Any integer.</param>
+    public DreamBuilder Seed(int seed)
+    {
+        EnsureNotBuilt();
+        _settings = _settings with { Seed = seed };
+        return this;
+    }
+
+    /// <summary>
+    /// Largest tile side the model sees; larger octaves get their gradient tile by tile. Default: automatic, from
+    /// <see cref="TileMemoryBudget"/>. When the tile is at least the image size the result equals the untiled one exactly.
+    /// </summary>
+    /// <param name="pixels">At least 64.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixels"/> is below 64.</exception>
+    public DreamBuilder TileSize(int pixels)
+    {
+        EnsureNotBuilt();
+        if (pixels < 64) throw new ArgumentOutOfRangeException(nameof(pixels), pixels, "Tile size must be at least 64 pixels.");
+        _settings = _settings with { TileSize = pixels };
+        return this;
+    }
+
+    /// <summary>Memory budget for one tile's forward and backward pass, used for the automatic tile size. Default 1 GiB.</summary>
+    /// <param name="bytes">At least 64 MiB.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is below 64 MiB.</exception>
+    public DreamBuilder TileMemoryBudget(long bytes)
+    {
+        EnsureNotBuilt();
+        if (bytes < 64L << 20) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "The tile memory budget must be at least 64 MiB.");
+        _settings = _settings with { TileMemoryBudget = bytes };
+        return this;
+    }
+
+    /// <summary>The device to run on (default: the model's device, the CPU unless moved). The model is moved there at <see cref="Build"/>.</summary>
+    /// <param name="device">For example <c>torch.CPU</c> or <c>torch.CUDA</c> (needs a CUDA backend package).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="device"/> is null.</exception>
+    public DreamBuilder UseDevice(Device device)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(device);
+        _device = device;
+        return this;
+    }
+
+    /// <summary>Where log events go (run start and end, octaves, chosen seed). Default: nowhere.</summary>
+    /// <param name="loggerFactory">The logger factory.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="loggerFactory"/> is null.</exception>
+    public DreamBuilder UseLoggerFactory(ILoggerFactory loggerFactory)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _loggerFactory = loggerFactory;
+        return this;
+    }
+
+    /// <summary>Validates the whole setup and creates the dreamer. The builder cannot be used afterwards.</summary>
+    /// <returns>An immutable, thread-safe dreamer; dispose it when done.</returns>
+    /// <exception cref="ArgumentException">The objective names a layer the model does not have (the message lists the valid ones), or does not fit the model otherwise.</exception>
+    /// <exception cref="ModelLoadException">The default model could not be loaded.</exception>
+    /// <exception cref="InvalidOperationException">The builder was already used.</exception>
+    public Dreamer Build()
+    {
+        EnsureNotBuilt();
+        var model = _model ?? global::DeepDream.Models.Models.ResNet18();
+        var ownsModel = _model is null || _ownsModel;
+        try
+        {
+            if (_device is not null && model.Device != _device) model.To(_device);
+            var objective = _objective ?? Objective.L2(DreamSettings.DefaultLayer);
+            var evaluator = objective.Bind(model);
+            var regularizers = new List<IRegularizer>();
+            if (_settings.Jitter > 0) regularizers.Add(new JitterRegularizer(_settings.Jitter));
+            regularizers.AddRange(_extraRegularizers);
+            var stepRule = _stepRule ?? new MeanGradientStepRule(_settings.StepSize);
+            var dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, regularizers, stepRule,
+                _loggerFactory.CreateLogger<Dreamer>());
+            _built = true;
+            return dreamer;
+        }
+        catch when (_model is null)
+        {
+            model.Dispose(); // the default model was created here, so it is ours to release
+            throw;
+        }
+    }
+
+    /// <summary>One-off: builds, dreams <paramref name="input"/>, disposes the dreamer, and returns the new image.</summary>
+    /// <param name="input">The image; not modified.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Stops the run within one step.</param>
+    /// <exception cref="ArgumentException">The setup is invalid (see <see cref="Build"/>).</exception>
+    /// <exception cref="ImageTooSmallException">The image is below the model's minimum size.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public Image<Rgb24> Run(Image<Rgb24> input, IProgress<Diagnostics.DreamProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var dreamer = Build();
+        return dreamer.Run(input, progress, cancellationToken);
+    }
+
+    /// <summary>One-off for any pixel type (alpha carried through): builds, dreams, disposes the dreamer.</summary>
+    /// <typeparam name="TPixel">The pixel type.</typeparam>
+    /// <param name="input">The image; not modified.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Stops the run within one step.</param>
+    /// <exception cref="ArgumentException">The setup is invalid (see <see cref="Build"/>).</exception>
+    /// <exception cref="ImageTooSmallException">The image is below the model's minimum size.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public Image<TPixel> Run<TPixel>(Image<TPixel> input, IProgress<Diagnostics.DreamProgress>? progress = null, CancellationToken cancellationToken = default)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        using var dreamer = Build();
+        return dreamer.Run(input, progress, cancellationToken);
+    }
+
+    private void EnsureNotBuilt()
+    {
+        if (_built) throw new InvalidOperationException("This DreamBuilder has already built a dreamer; create a new builder for a new configuration.");
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using DeepDream.Diagnostics;
+using DeepDream.Regularizers;
+using DeepDream.Schedules;
+using DeepDream.Tiling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream;
+
+/// <summary>
+/// The algorithm, top to bottom: octave pyramid (smallest first), and per step jitter → gradient → normalised step →
+/// un-jitter → clamp. Immutable; every run keeps its state in locals, so runs may overlap on several threads.
+/// </summary>
+internal sealed class DreamLoop(
+    OctaveSchedule schedule, int stepsPerOctave, IReadOnlyList<IRegularizer> regularizers, IStepRule stepRule,
+    GradientComputer gradients, int minimumSize)
+{
+    /// <summary>Per-run inputs that are not settings.</summary>
+    public sealed record RunState(Random Random, IProgress<DreamProgress>? Progress, Action<int, int, Tensor>? OctaveCompleted,
+        Stopwatch Clock, CancellationToken CancellationToken);
+
+    /// <summary>The octave sizes this loop will use for an input, full size first.</summary>
+    public IReadOnlyList<OctaveSize> Sizes(OctaveSize input) => schedule.Sizes(input, minimumSize);
+
+    /// <summary>Dreams <paramref name="input"/> (1×3×H×W in [0,1]; not modified) and returns a new tensor of the same size.</summary>
+    public Tensor Run(Tensor input, RunState run, List<OctaveResult> octaves)
+    {
+        var sizes = Sizes(new OctaveSize((int)input.shape[2], (int)input.shape[3]));
+        using var runScope = NewDisposeScope();
+        using var noGrad = no_grad();
+
+        // The pyramid: each octave is the previous one resized, as the reference does.
+        var bases = new Tensor[sizes.Count];
+        bases[0] = input;
+        for (var k = 1; k < sizes.Count; k++) bases[k] = Resize(bases[k - 1], sizes[k]);
+
+        var smallest = sizes[^1];
+        var detail = zeros(1, 3, smallest.Height, smallest.Width, device: input.device);
+        Tensor x = detail;
+        for (var k = sizes.Count - 1; k >= 0; k--)
+        {
+            var octave = sizes.Count - k;
+            var octaveClock = Stopwatch.StartNew();
+            if (detail.shape[2] != sizes[k].Height || detail.shape[3] != sizes[k].Width) detail = Resize(detail, sizes[k]);
+            x = bases[k].add(detail);
+
+            var value = double.NaN;
+            for (var step = 1; step <= stepsPerOctave; step++)
+            {
+                run.CancellationToken.ThrowIfCancellationRequested();
+                value = Step(x, run, wantValue: run.Progress is not null || step == stepsPerOctave);
+                run.Progress?.Report(new DreamProgress(octave, sizes.Count, step, stepsPerOctave, sizes[k].Width, sizes[k].Height, value, run.Clock.Elapsed));
+            }
+
+            if (k > 0) detail = x.sub(bases[k]);
+            octaves.Add(new OctaveResult(octave, sizes[k], octaveClock.Elapsed, value));
+            run.OctaveCompleted?.Invoke(octave, sizes.Count, x);
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One step on <paramref name="x"/>, in place. Returns the objective's value when asked (NaN otherwise).</summary>
+    private double Step(Tensor x, RunState run, bool wantValue)
+    {
+        using var scope = NewDisposeScope();
+        var transforms = new IRegularizerStep[regularizers.Count];
+        for (var i = 0; i < transforms.Length; i++) transforms[i] = regularizers[i].Sample(run.Random);
+
+        var seen = x;
+        foreach (var t in transforms) seen = t.Apply(seen);
+
+        var (gradient, value) = gradients.Compute(seen, wantValue);
+        var update = stepRule.Update(gradient);
+        for (var i = transforms.Length - 1; i >= 0; i--) update = transforms[i].Invert(update);
+
+        x.add_(update).clamp_(0, 1);
+        return value is null ? double.NaN : value.item<float>();
+    }
+
+    /// <summary>Bilinear resize, <c>align_corners = false</c>, no antialiasing: the reference's octave resize.</summary>
+    internal static Tensor Resize(Tensor image, OctaveSize size) =>
+        nn.functional.interpolate(image, [size.Height, size.Width], mode: InterpolationMode.Bilinear, align_corners: false);
+}

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using DeepDream.Diagnostics;
+using DeepDream.Features;
+using DeepDream.Imaging;
+using DeepDream.Objectives;
+using DeepDream.Schedules;
+using Microsoft.Extensions.Logging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream;
+
+/// <summary>
+/// A configured deep dream, built by <see cref="DreamBuilder"/>. Immutable and safe to use from several threads at once;
+/// dispose it to release the model (when it owns it) and the objective's tensors.
+/// </summary>
+public sealed class Dreamer : IDisposable
+{
+    private readonly IObjectiveEvaluator _evaluator;
+    private readonly DreamLoop _loop;
+    private readonly bool _ownsModel;
+    private readonly ILogger _logger;
+    private int _disposed;
+
+    internal Dreamer(IFeatureExtractor model, bool ownsModel, Objective objective, IObjectiveEvaluator evaluator,
+        DreamSettings settings, IReadOnlyList<Regularizers.IRegularizer> regularizers, IStepRule stepRule, ILogger logger)
+    {
+        Model = model;
+        Objective = objective;
+        Settings = settings;
+        _ownsModel = ownsModel;
+        _evaluator = evaluator;
+        _logger = logger;
+        var layers = objective.Layers;
+        var gradients = new Tiling.GradientComputer(model, evaluator, layers, settings.EffectiveTileSize);
+        MinimumSize = model.GetMinimumInputSize(layers);
+        _loop = new DreamLoop(new OctaveSchedule(settings.Octaves, settings.OctaveScale), settings.StepsPerOctave,
+            regularizers, stepRule, gradients, MinimumSize);
+    }
+
+    /// <summary>The model.</summary>
+    public IFeatureExtractor Model { get; }
+
+    /// <summary>The objective being maximised.</summary>
+    public Objective Objective { get; }
+
+    /// <summary>The settings.</summary>
+    public DreamSettings Settings { get; }
+
+    /// <summary>The smallest image side the objective's layers accept; smaller octaves are dropped (and logged).</summary>
+    public int MinimumSize { get; }
+
+    /// <summary>The octave sizes a run on an image of this size would use, full size first.</summary>
+    /// <param name="width">Image width.</param>
+    /// <param name="height">Image height.</param>
+    /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
+    public IReadOnlyList<OctaveSize> OctaveSizes(int width, int height) => _loop.Sizes(new OctaveSize(height, width));
+
+    /// <summary>Dreams an RGB image and returns the result (a new image of the same size).</summary>
+    /// <param name="input">The image; not modified.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Stops the run within one step.</param>
+    /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    public Image<Rgb24> Run(Image<Rgb24> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var result = Dream(input, new DreamRunOptions { Progress = progress }, cancellationToken);
+        return result.Image;
+    }
+
+    /// <summary>
+    /// Dreams an image of any pixel type: it is converted to RGB for the dream and back; an alpha channel is carried
+    /// through unchanged.
+    /// </summary>
+    /// <typeparam name="TPixel">The pixel type.</typeparam>
+    /// <param name="input">The image; not modified.</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Stops the run within one step.</param>
+    /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    public Image<TPixel> Run<TPixel>(Image<TPixel> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var rgba = input.CloneAs<Rgba32>();
+        using var rgb = rgba.CloneAs<Rgb24>();
+        using var dreamed = Run(rgb, progress, cancellationToken);
+        using var merged = dreamed.CloneAs<Rgba32>();
+        // Carry the original alpha through unchanged.
+        merged.ProcessPixelRows(rgba, (target, source) =>
+        {
+            for (var y = 0; y < target.Height; y++)
+            {
+                var t = target.GetRowSpan(y);
+                var s = source.GetRowSpan(y);
+                for (var x = 0; x < t.Length; x++) t[x].A = s[x].A;
+            }
+        });
+        return merged.CloneAs<TPixel>();
+    }
+
+    /// <summary>Dreams an RGB image and returns the image with the seed, settings, per-octave timings and objective values.</summary>
+    /// <param name="input">The image; not modified.</param>
+    /// <param name="options">Per-run seed, progress and octave callback.</param>
+    /// <param name="cancellationToken">Stops the run within one step.</param>
+    /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    public DreamResult Dream(Image<Rgb24> input, DreamRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        options ??= new DreamRunOptions();
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        var tensor = ImageTensor.ToTensor(input, Model.Device);
+        var octaves = new List<OctaveResult>();
+        var seed = ResolveSeed(options.Seed);
+        Action<int, int, Tensor>? onOctave = options.OctaveCompleted is { } callback
+            ? (index, count, x) =>
+            {
+                using var image = ImageTensor.ToImage(x);
+                callback(new OctaveSnapshot(index, count, image));
+            }
+            : null;
+        var output = RunLoop(tensor, seed, options.Progress, onOctave, clock, octaves, cancellationToken);
+        var image = ImageTensor.ToImage(output);
+        return new DreamResult(image, seed, Settings with { Seed = seed }, Model.Name, Objective.ToString()!, octaves, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Dreams a tensor: float32 1×3×H×W, RGB in [0,1], on any device (it is moved to the model's device). Returns a new
+    /// tensor on the model's device; the input is neither modified nor disposed.
+    /// </summary>
+    /// <param name="input">The image tensor.</param>
+    /// <param name="seed">The seed for this run (null: the dreamer's seed or a new random one).</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Stops the run within one step.</param>
+    /// <exception cref="ArgumentException">The tensor is not 1×3×H×W float32.</exception>
+    /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    public Tensor Run(Tensor input, int? seed = null, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (input.dim() != 4 || input.shape[0] != 1 || input.shape[1] != 3 || input.dtype != ScalarType.Float32)
+        {
+            throw new ArgumentException($"Expected a float32 tensor of shape 1×3×H×W, got {input.dtype} [{string.Join("×", input.shape)}].", nameof(input));
+        }
+        using var scope = NewDisposeScope();
+        var onDevice = input.device == Model.Device ? input : input.to(Model.Device);
+        var output = RunLoop(onDevice, ResolveSeed(seed), progress, null, Stopwatch.StartNew(), [], cancellationToken);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    private Tensor RunLoop(Tensor input, int seed, IProgress<DreamProgress>? progress, Action<int, int, Tensor>? onOctave,
+        Stopwatch clock, List<OctaveResult> octaves, CancellationToken cancellationToken)
+    {
+        int height = (int)input.shape[2], width = (int)input.shape[3];
+        var sizes = _loop.Sizes(new OctaveSize(height, width));
+        if (sizes.Count < Settings.Octaves) Log.OctavesLimited(_logger, sizes.Count, Settings.Octaves, width, height, MinimumSize);
+        Log.RunStarted(_logger, width, height, Model.Name, Objective.ToString()!, sizes.Count, Settings.OctaveScale,
+            Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, Settings.EffectiveTileSize);
+        try
+        {
+            var state = new DreamLoop.RunState(new Random(seed), progress, onOctave, clock, cancellationToken);
+            var output = _loop.Run(input, state, octaves);
+            var seconds = clock.Elapsed.TotalSeconds;
+            Log.RunFinished(_logger, seconds, sizes.Count * Settings.StepsPerOctave / Math.Max(seconds, 1e-9));
+            return output;
+        }
+        catch (OperationCanceledException)
+        {
+            Log.RunCancelled(_logger, clock.Elapsed.TotalSeconds);
+            throw;
+        }
+    }
+
+    private int ResolveSeed(int? perRun)
+    {
+        var chosen = perRun ?? Settings.Seed;
+        if (chosen is { } fixedSeed) return fixedSeed;
+        var seed = RandomNumberGenerator.GetInt32(int.MaxValue);
+        Log.SeedChosen(_logger, seed);
+        return seed;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _evaluator.Dispose();
+        if (_ownsModel) Model.Dispose();
+    }
+}

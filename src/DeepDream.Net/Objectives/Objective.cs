@@ -1,0 +1,92 @@
+using System.Globalization;
+using DeepDream.Features;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DeepDream.Objectives;
+
+/// <summary>
+/// What the dream maximises: a function of the activations at one or more named layers. Objectives are immutable
+/// definitions; <see cref="Bind"/> prepares a per-dreamer evaluator (guide features, index tensors) once.
+/// They compose by weighted sums: <c>0.5 * Objective.L2("layer2") + Objective.L2("layer3")</c>.
+/// </summary>
+public abstract class Objective
+{
+    /// <summary>The layers whose activations this objective reads.</summary>
+    public abstract IReadOnlyList<string> Layers { get; }
+
+    /// <summary>Prepares an evaluator for <paramref name="extractor"/>; called once when a dreamer is built.</summary>
+    /// <param name="extractor">The model the dream runs on (its device is where tensors are created).</param>
+    /// <returns>An evaluator owned by the caller.</returns>
+    /// <exception cref="ArgumentException">The objective does not fit the model (unknown layer, channel out of range).</exception>
+    public abstract IObjectiveEvaluator Bind(IFeatureExtractor extractor);
+
+    /// <summary>½‖a‖² of the layer's activation <c>a</c> (the reference's default); its gradient is <c>a</c> itself.</summary>
+    /// <param name="layer">Layer name.</param>
+    /// <exception cref="ArgumentException"><paramref name="layer"/> is empty.</exception>
+    public static Objective L2(string layer) => new L2Objective(layer);
+
+    /// <summary>½‖a[channels]‖²: the L2 objective restricted to a subset of channels.</summary>
+    /// <param name="layer">Layer name.</param>
+    /// <param name="channels">Channel indices (zero-based, distinct, at least one).</param>
+    /// <exception cref="ArgumentException">The channel list is empty, has duplicates or negative values.</exception>
+    public static Objective Channels(string layer, IEnumerable<int> channels) => new ChannelObjective(layer, channels);
+
+    /// <summary>
+    /// Guided dreaming: at each position, pull the activation towards the guide image's most similar feature column
+    /// (maximum dot product). The guide's features are computed once, from the guide image as given.
+    /// </summary>
+    /// <param name="layer">Layer name.</param>
+    /// <param name="guide">The guide image; copied, so the caller keeps ownership.</param>
+    /// <exception cref="ArgumentException"><paramref name="layer"/> is empty.</exception>
+    public static Objective Guided(string layer, Image<Rgb24> guide) => new GuidedObjective(layer, guide);
+
+    /// <summary>Sums weighted objectives: <c>Σ wᵢ · Jᵢ</c>.</summary>
+    /// <param name="terms">The weighted terms (at least one).</param>
+    /// <exception cref="ArgumentException">No terms, or a weight that is not finite.</exception>
+    public static Objective Sum(params (double Weight, Objective Objective)[] terms) => new WeightedSumObjective(terms);
+
+    /// <summary>Scales an objective.</summary>
+    /// <param name="weight">A finite weight.</param>
+    /// <param name="objective">The objective.</param>
+    public static Objective operator *(double weight, Objective objective) => new WeightedSumObjective([(weight, objective)]);
+
+    /// <summary>Scales an objective.</summary>
+    /// <param name="objective">The objective.</param>
+    /// <param name="weight">A finite weight.</param>
+    public static Objective operator *(Objective objective, double weight) => weight * objective;
+
+    /// <summary>Adds two objectives.</summary>
+    /// <param name="left">The first objective.</param>
+    /// <param name="right">The second objective.</param>
+    public static Objective operator +(Objective left, Objective right) =>
+        new WeightedSumObjective([.. WeightedSumObjective.Terms(left), .. WeightedSumObjective.Terms(right)]);
+
+    /// <summary>Scales an objective (the named alternative to <c>operator *</c>).</summary>
+    /// <param name="weight">A finite weight.</param>
+    public Objective Multiply(double weight) => weight * this;
+
+    /// <summary>Adds an objective (the named alternative to <c>operator +</c>).</summary>
+    /// <param name="other">The objective to add.</param>
+    public Objective Add(Objective other) => this + other;
+
+    /// <summary>Throws when a layer is not one of the model's, listing the valid names.</summary>
+    /// <param name="extractor">The model.</param>
+    /// <param name="layer">The layer asked for.</param>
+    /// <exception cref="ArgumentException">The layer is unknown.</exception>
+    protected static void RequireLayer(IFeatureExtractor extractor, string layer)
+    {
+        ArgumentNullException.ThrowIfNull(extractor);
+        if (!extractor.LayerNames.Contains(layer, StringComparer.Ordinal))
+            throw new ArgumentException(UnknownLayerMessage(extractor, layer), nameof(layer));
+    }
+
+    internal static string UnknownLayerMessage(IFeatureExtractor extractor, string layer)
+    {
+        const int Shown = 40;
+        var names = extractor.LayerNames;
+        var list = string.Join(", ", names.Take(Shown));
+        if (names.Count > Shown) list += string.Create(CultureInfo.InvariantCulture, $", … ({names.Count - Shown} more; list them with `deepdream layers`)");
+        return $"Unknown layer '{layer}' for model '{extractor.Name}'; valid layers: {list}.";
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using DeepDream.Features;
+using static TorchSharp.torch;
+
+namespace DeepDream.Objectives;
+
+/// <summary><c>Σ wᵢ · Jᵢ</c>: a weighted sum of objectives, possibly on different layers.</summary>
+public sealed class WeightedSumObjective : Objective
+{
+    private readonly (double Weight, Objective Objective)[] _terms;
+
+    /// <summary>Creates the sum.</summary>
+    /// <param name="terms">At least one term; weights finite.</param>
+    /// <exception cref="ArgumentException">No terms, a null objective or a weight that is not finite.</exception>
+    public WeightedSumObjective(IEnumerable<(double Weight, Objective Objective)> terms)
+    {
+        ArgumentNullException.ThrowIfNull(terms);
+        // Nested sums are flattened so weights multiply out once.
+        _terms = terms.SelectMany(t =>
+        {
+            if (t.Objective is null) throw new ArgumentException("An objective in the sum is null.", nameof(terms));
+            if (!double.IsFinite(t.Weight)) throw new ArgumentException($"Weight {t.Weight} is not a finite number.", nameof(terms));
+            return t.Objective is WeightedSumObjective inner
+                ? inner._terms.Select(i => (i.Weight * t.Weight, i.Objective))
+                : [(t.Weight, t.Objective)];
+        }).ToArray();
+        if (_terms.Length == 0) throw new ArgumentException("A sum needs at least one objective.", nameof(terms));
+    }
+
+    /// <summary>The flattened terms.</summary>
+    public IReadOnlyList<(double Weight, Objective Objective)> WeightedTerms => _terms;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<string> Layers => _terms.SelectMany(t => t.Objective.Layers).Distinct(StringComparer.Ordinal).ToArray();
+
+    internal static IEnumerable<(double Weight, Objective Objective)> Terms(Objective objective) =>
+        objective is WeightedSumObjective sum ? sum._terms : [(1.0, objective)];
+
+    /// <inheritdoc />
+    public override IObjectiveEvaluator Bind(IFeatureExtractor extractor)
+    {
+        var bound = new List<(double, IObjectiveEvaluator)>(_terms.Length);
+        try
+        {
+            foreach (var (weight, objective) in _terms) bound.Add((weight, objective.Bind(extractor)));
+            return new Evaluator([.. bound]);
+        }
+        catch
+        {
+            foreach (var (_, evaluator) in bound) evaluator.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => string.Join(" + ", _terms.Select(t =>
+        t.Weight == 1 ? t.Objective.ToString() : string.Create(CultureInfo.InvariantCulture, $"{t.Weight:G4}·{t.Objective}")));
+
+    private sealed class Evaluator((double Weight, IObjectiveEvaluator Evaluator)[] terms) : IObjectiveEvaluator
+    {
+        public void AccumulateGradients(IReadOnlyDictionary<string, Tensor> activations, double weight, LayerGradients gradients)
+        {
+            foreach (var (w, evaluator) in terms) evaluator.AccumulateGradients(activations, weight * w, gradients);
+        }
+
+        public Tensor Value(IReadOnlyDictionary<string, Tensor> activations)
+        {
+            Tensor? total = null;
+            foreach (var (w, evaluator) in terms)
+            {
+                var v = evaluator.Value(activations).mul(w);
+                total = total is null ? v : total.add_(v);
+            }
+            return total!;
+        }
+
+        public void Dispose()
+        {
+            foreach (var (_, evaluator) in terms) evaluator.Dispose();
+        }
+    }
+}

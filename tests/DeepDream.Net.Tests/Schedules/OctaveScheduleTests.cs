@@ -1,0 +1,66 @@
+using DeepDream.Schedules;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream.Tests.Schedules;
+
+public sealed class OctaveScheduleTests
+{
+    [Fact]
+    public void Sizes_ForTheReferenceWorkload_ChainRoundedSizes()
+    {
+        // chelsea.png is 451×300; each size is round(previous / 1.4).
+        var sizes = new OctaveSchedule(6, 1.4).Sizes(new OctaveSize(300, 451));
+        Assert.Equal(
+            [new(300, 451), new(214, 322), new(153, 230), new(109, 164), new(78, 117), new(56, 84)],
+            sizes);
+    }
+
+    [Fact]
+    public void Sizes_OddAndEven_RoundHalfToEven()
+    {
+        // Scale 2: 7/2 = 3.5 → 4 (even), 5/2 = 2.5 → 2 (even), 4/2 = 2 → 1.
+        var schedule = new OctaveSchedule(3, 2);
+        Assert.Equal([new(7, 5), new(4, 2), new(2, 1)], schedule.Sizes(new OctaveSize(7, 5)));
+    }
+
+    [Fact]
+    public void Sizes_StopAtTheMinimum_AndRefuseTooSmallInputs()
+    {
+        var schedule = new OctaveSchedule(6, 1.4);
+        var sizes = schedule.Sizes(new OctaveSize(100, 120), minimumSize: 50);
+        Assert.Equal([new(100, 120), new(71, 86), new(51, 61)], sizes);
+
+        var error = Assert.Throws<ImageTooSmallException>(() => schedule.Sizes(new OctaveSize(40, 120), minimumSize: 50));
+        Assert.Contains("120×40", error.Message);
+        Assert.Contains("50×50", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0, 1.4, "count")]
+    [InlineData(3, 1.0, "scale")]
+    [InlineData(3, double.NaN, "scale")]
+    public void InvalidSettings_AreRejected(int count, double scale, string parameter)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new OctaveSchedule(count, scale));
+        Assert.Equal(parameter, error.ParamName);
+    }
+
+    [Fact]
+    public void MeanGradientStep_HasMeanAbsoluteValueEqualToTheStepSize()
+    {
+        using var scope = NewDisposeScope();
+        var gradient = tensor(new float[] { 1, -3, 0, 4 });
+        var update = new MeanGradientStepRule(0.01).Update(gradient);
+        Assert.Equal(new float[] { 0.01f * 1 / 2, 0.01f * -3 / 2, 0, 0.01f * 4 / 2 }, update.data<float>().ToArray());
+        Assert.Equal(0.01f, update.abs().mean().item<float>(), 6);
+    }
+
+    [Fact]
+    public void MeanGradientStep_ZeroGradient_GivesZeroUpdate()
+    {
+        using var scope = NewDisposeScope();
+        var update = new MeanGradientStepRule().Update(zeros(5));
+        Assert.Equal(new float[5], update.data<float>().ToArray());
+    }
+}

@@ -1,0 +1,33 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace DeepDream.Tests.TestSupport;
+
+internal static class TestImages
+{
+    public static string Folder => Path.Combine(AppContext.BaseDirectory, "TestData", "images");
+
+    public static string PathOf(string name) => Path.Combine(Folder, name);
+
+    public static Image<Rgb24> Load(string name) => Image.Load<Rgb24>(PathOf(name));
+
+    /// <summary>A sample photo shrunk to <paramref name="width"/> pixels wide (keeps tests fast).</summary>
+    public static Image<Rgb24> LoadSmall(string name, int width)
+    {
+        var image = Load(name);
+        image.Mutate(c => c.Resize(width, 0));
+        return image;
+    }
+
+    /// <summary>A deterministic pseudo-random RGB image.</summary>
+    public static Image<Rgb24> Noise(int width, int height, int seed = 7)
+    {
+        var random = new Random(seed);
+        var image = new Image<Rgb24>(width, height);
+        for (var y = 0; y < height; y++)
+        for (var x = 0; x < width; x++)
+            image[x, y] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+        return image;
+    }
+}
