@@ -49,7 +49,7 @@ public sealed class DreamerTests : IDisposable
         Assert.Equal([new(15, 21), new(21, 29), new(30, 40)], result.Octaves.Select(o => o.Size));
         Assert.Equal([1, 2, 3], result.Octaves.Select(o => o.Index));
         Assert.All(result.Octaves, o => Assert.True(double.IsFinite(o.ObjectiveValue)));
-        Assert.Equal(input.Size, result.Image.Size);
+        Assert.Equal((input.Width, input.Height), (result.Image.Width, result.Image.Height));
     }
 
     [Fact]
