@@ -34,6 +34,16 @@ internal sealed class ForwardNode
     /// <summary>The steps of a sequential container, or <see langword="null"/> when the step is opaque.</summary>
     public IReadOnlyList<ForwardNode>? Children { get; }
 
+    /// <summary>
+    /// An equivalent, faster way to compute this step's output (such as a residual block with its BatchNorms folded into the
+    /// convolutions), used when no layer inside the step is requested; <see langword="null"/> when there is none.
+    /// </summary>
+    public Func<Tensor, Tensor>? Fused { get; set; }
+
+    /// <summary>This step and all steps below it, depth first.</summary>
+    public IEnumerable<ForwardNode> SelfAndDescendants() =>
+        Children is null ? [this] : Children.SelectMany(c => c.SelfAndDescendants()).Prepend(this);
+
     /// <summary>Whether this step's own output is a layer users can ask for (false for hidden glue such as a flatten).</summary>
     public bool IsLayer => Path.Length > 0;
 

@@ -37,6 +37,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     private readonly Dictionary<ForwardNode, (int First, int End)> _ranges = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
     private readonly List<Action> _hookRemovers = [];
+    private readonly HashSet<ForwardNode> _hasFusedSteps = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, int> _minimumSizes = new(StringComparer.Ordinal);
     private readonly IDisposable[] _extraDisposables;
     private string[] _names;
@@ -83,6 +84,10 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         var names = new List<string>();
         var hooked = new List<(string Path, nn.Module Module)>();
         foreach (var node in nodes) AddNode(node, names, hooked);
+        foreach (var node in nodes.SelectMany(n => n.SelfAndDescendants()))
+        {
+            if (node.Children is not null && node.SelfAndDescendants().Any(d => d.Fused is not null)) _hasFusedSteps.Add(node);
+        }
         _names = names.ToArray();
         for (var i = 0; i < _names.Length; i++) _index[_names[i]] = i;
 
@@ -279,7 +284,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
             var (first, end) = _ranges[node];
             var own = node.IsLayer ? first : -1;
             var inside = capture.AnyWanted(node.IsLayer ? first + 1 : first, end);
-            if (inside && node.Children is not null)
+            if (node.Children is not null && (inside || _hasFusedSteps.Contains(node)))
             {
                 if (Walk(node.Children, ref x, capture)) return true;
             }
@@ -301,7 +306,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
             }
             else
             {
-                x = node.Run(x);
+                x = (node.Fused ?? node.Run)(x);
             }
 
             if (own >= 0) capture.Take(own, x);

@@ -72,16 +72,21 @@ public static partial class Models
     {
         if (options.NumClasses <= 0) throw new ArgumentException($"NumClasses must be positive, got {options.NumClasses}.", nameof(options));
         var module = arch.Create(options.NumClasses);
+        ResNetBatchNormFolding? folding = null;
         try
         {
             load?.Invoke(module);
             if (options.Device is not null) module.to(options.Device);
             var preprocessing = options.Preprocessing
                 ?? (arch.UsesTransformInput && options.TransformInput != false ? TransformInputPreprocessing : Preprocessing.ImageNet);
-            return new ModuleFeatureExtractor(arch.Name, module, arch.Plan(module), preprocessing, ownsModule: true);
+            var plan = arch.Plan(module);
+            folding = options.FoldBatchNorm ? ResNetBatchNormFolding.Apply(plan) : null;
+            return new ModuleFeatureExtractor(arch.Name, module, plan, preprocessing, ownsModule: true,
+                extraDisposables: folding is null ? null : [folding]);
         }
         catch
         {
+            folding?.Dispose();
             module.Dispose();
             throw;
         }

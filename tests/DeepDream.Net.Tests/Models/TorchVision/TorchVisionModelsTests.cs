@@ -189,7 +189,7 @@ public sealed class TorchVisionModelsTests
     public void ResNet18_TruncatedForward_EqualsFullForwardWithHook_AndStopsEarly()
     {
         using var scope = NewDisposeScope();
-        using var extractor = Untrained("resnet18", new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
+        using var extractor = Untrained("resnet18", new TorchVisionOptions { Preprocessing = Preprocessing.Raw, FoldBatchNorm = false });
         var module = ModuleOf(extractor);
         var x = SineInput(48, 64);
 
@@ -309,6 +309,53 @@ public sealed class TorchVisionModelsTests
         var results = new float[16];
         Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => results[i] = Sum(i % 2 == 0 ? "layer2" : "layer3.0.bn1"));
         for (var i = 0; i < results.Length; i++) Assert.Equal(expected[i % 2], results[i]);
+    }
+
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("resnet50")]
+    public void FoldBatchNorm_MatchesUnfoldedValuesAndGradients(string architecture)
+    {
+        using var scope = NewDisposeScope();
+        static void RandomiseBatchNorm(nn.Module m)
+        {
+            manual_seed(11);
+            using var noGrad = no_grad();
+            foreach (var (_, child) in m.named_modules())
+            {
+                if (child is not TorchSharp.Modules.BatchNorm2d bn) continue;
+                bn.running_mean!.uniform_(-0.3, 0.3);
+                bn.running_var!.uniform_(0.5, 2.0);
+                bn.weight!.uniform_(0.5, 1.5);
+                bn.bias!.uniform_(-0.2, 0.2);
+            }
+        }
+        IFeatureExtractor Build(bool fold)
+        {
+            manual_seed(7);
+            return M.CreateTorchVision(M.ResolveArchitecture(architecture), new TorchVisionOptions { FoldBatchNorm = fold }, RandomiseBatchNorm);
+        }
+        using var folded = Build(true);
+        using var plain = Build(false);
+        (Tensor Layer, Tensor Grad) Run(IFeatureExtractor e)
+        {
+            var x = SineInput(40, 48).abs().requires_grad_(true);
+            var act = e.Extract(x, ["layer3", "logits"]);
+            act["layer3"].square().mean().backward();
+            return (act["logits"], x.grad!);
+        }
+        var (fl, fg) = Run(folded);
+        var (pl, pg) = Run(plain);
+        Assert.True((fl - pl).abs().max().item<float>() <= 1e-4f * pl.abs().max().item<float>());
+        Assert.True((fg - pg).abs().max().item<float>() <= 1e-4f * pg.abs().max().item<float>());
+        Assert.True(pg.abs().sum().item<float>() > 0);
+
+        // A layer inside a block is computed by the module itself (unfolded), so it is still the BatchNorm output
+        // (earlier blocks run folded, hence float-rounding differences only).
+        var inner = folded.Extract(SineInput(40, 48), ["layer2.0.bn1"])["layer2.0.bn1"];
+        var innerPlain = plain.Extract(SineInput(40, 48), ["layer2.0.bn1"])["layer2.0.bn1"];
+        Assert.True(innerPlain.min().item<float>() < 0); // before the ReLU: a real BatchNorm output
+        Assert.True((inner - innerPlain).abs().max().item<float>() <= 1e-5f * innerPlain.abs().max().item<float>());
     }
 
     [Fact]
