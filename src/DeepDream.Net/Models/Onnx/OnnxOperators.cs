@@ -762,6 +762,8 @@ internal sealed class PadOp : OnnxOp
             Out(values, x.alias());
             return;
         }
+        // Reflect/replicate pad exactly the spatial dims of an N×C×… tensor in torch.
+        if (_mode != PaddingModes.Constant && rank is >= 3 and <= 5) last = Math.Max(last, rank - 2);
         var list = new long[2 * last];
         for (var i = 0; i < last; i++)
         {
