@@ -5,9 +5,11 @@ using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Pbm;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.Metadata.Profiles.Exif;
 using SixLabors.ImageSharp.PixelFormats;
@@ -340,7 +342,17 @@ public static class ImageLoader
 
     private static Configuration CreateConfiguration()
     {
-        var configuration = Configuration.Default.Clone();
+        // A configuration of our own: Configuration.Default.Clone() shares its ImageFormatsManager with the global
+        // default, so changing decoders on a clone would change them for the whole process.
+        var configuration = new Configuration(
+            new PngConfigurationModule(),
+            new JpegConfigurationModule(),
+            new GifConfigurationModule(),
+            new BmpConfigurationModule(),
+            new PbmConfigurationModule(),
+            new TgaConfigurationModule(),
+            new TiffConfigurationModule(),
+            new WebpConfigurationModule());
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
         configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
         return configuration;
