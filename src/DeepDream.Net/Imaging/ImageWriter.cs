@@ -18,8 +18,9 @@ namespace DeepDream.Imaging;
 /// </summary>
 /// <remarks>
 /// Encoders: PNG (lossless; RGBA when the image has alpha), JPEG quality 95 (alpha is dropped, JPEG has none), BMP
-/// (32-bit with alpha when the image has alpha, else 24-bit), WebP (lossy, quality 95, keeps alpha), TIFF (default
-/// ImageSharp settings), GIF (palette quantised by ImageSharp; alpha becomes a transparent palette entry).
+/// (32-bit with alpha when the image has alpha, else 24-bit), WebP (lossy, quality 95; lossless when the image has
+/// alpha, because ImageSharp 2.x's lossy WebP encoder drops it), TIFF (ImageSharp 2.x defaults: RGB only, alpha is
+/// dropped), GIF (palette quantised by ImageSharp; fully transparent pixels become the transparent palette entry).
 /// </remarks>
 public static class ImageWriter
 {
@@ -56,8 +57,8 @@ public static class ImageWriter
 
     /// <summary>
     /// Recombines RGB pixels with an optional alpha plane (as split off by <see cref="ImageTensor.SplitAlpha"/> or
-    /// <see cref="LoadedImage.Alpha"/>) and saves the result atomically. With alpha, formats that have it (PNG, WebP,
-    /// BMP, TIFF, GIF) keep it; JPEG drops it.
+    /// <see cref="LoadedImage.Alpha"/>) and saves the result atomically. PNG, WebP (lossless then) and BMP keep the alpha
+    /// exactly, GIF keeps fully transparent pixels; JPEG and TIFF drop it (the RGB pixels are written as they are).
     /// </summary>
     /// <param name="rgb">The RGB pixels.</param>
     /// <param name="alpha">The alpha plane (same size as <paramref name="rgb"/>), or <see langword="null"/> for an opaque image.</param>
@@ -125,7 +126,9 @@ public static class ImageWriter
             ".bmp" => hasAlpha
                 ? new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel32, SupportTransparency = true }
                 : new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel24 },
-            ".webp" => new WebpEncoder { FileFormat = WebpFileFormatType.Lossy, Quality = JpegQuality },
+            ".webp" => hasAlpha
+                ? new WebpEncoder { FileFormat = WebpFileFormatType.Lossless }
+                : new WebpEncoder { FileFormat = WebpFileFormatType.Lossy, Quality = JpegQuality },
             ".tif" or ".tiff" => new TiffEncoder(),
             ".gif" => new GifEncoder(),
             _ => throw new ArgumentException(
