@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,29 +18,67 @@ namespace DeepDream.Imaging;
 /// <para>Tensor → image: each value is clamped to [0, 1] (NaN becomes 0), multiplied by 255 in single precision and
 /// rounded to the nearest integer with ties to even, i.e. <c>(byte)Math.Round(v * 255f)</c> with the default
 /// <see cref="MidpointRounding.ToEven"/>: 0.5 → 127.5 → 128. Every byte survives image → tensor → image exactly.</para>
-/// <para>Both directions move whole planes through one bulk copy and let torch do the arithmetic, so a 4096×4096 image
-/// converts in a fraction of a second; no tensor call is made per pixel.</para>
+/// <para>Both directions run one pass over the pixels, row by row (rows in parallel for large images), reading or writing
+/// the tensor's CPU memory directly; no tensor call is made per pixel.</para>
 /// </remarks>
 public static class ImageTensor
 {
+    /// <summary>Exactly <c>v / 255f</c> for every byte value.</summary>
+    private static readonly float[] ByteToUnit = Enumerable.Range(0, 256).Select(v => v / 255f).ToArray();
+
     /// <summary>Converts an RGB image into a float32 1×3×H×W tensor with values <c>byte / 255f</c>.</summary>
     /// <param name="image">The image; it is read, not changed.</param>
-    /// <param name="device">Where the tensor should live; <see langword="null"/> for the CPU. The 8-bit pixels are moved
-    /// first and converted on the device, so only one byte per channel crosses the bus.</param>
+    /// <param name="device">Where the tensor should live; <see langword="null"/> for the CPU. For another device the
+    /// 8-bit pixels are moved first and converted there, so only one byte per channel crosses the bus.</param>
     /// <returns>A new tensor the caller owns (it joins the caller's current dispose scope, if any).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">On the CPU: the image has more than <see cref="MaxConvertiblePixels"/> pixels.</exception>
     public static Tensor ToTensor(Image<Rgb24> image, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         int width = image.Width, height = image.Height;
-        var bytes = new byte[checked((long)width * height * 3)];
-        image.CopyPixelDataTo(bytes);
+        var frame = image.Frames.RootFrame;
 
-        using var scope = NewDisposeScope();
-        var hwc = torch.tensor(bytes, new long[] { height, width, 3 }, dtype: ScalarType.Byte);
-        if (device is not null && device.type != DeviceType.CPU) hwc = hwc.to(device);
-        var result = hwc.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).div_(255f).contiguous();
-        return result.MoveToOuterDisposeScope();
+        if (device is not null && device.type != DeviceType.CPU)
+        {
+            var bytes = new byte[checked((long)width * height * 3)];
+            image.CopyPixelDataTo(bytes);
+            using var scope = NewDisposeScope();
+            var hwc = torch.tensor(bytes, new long[] { height, width, 3 }, dtype: ScalarType.Byte).to(device);
+            var onDevice = hwc.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).div_(255f).contiguous();
+            return onDevice.MoveToOuterDisposeScope();
+        }
+
+        // CPU: one pass over the pixels, writing each row straight into the three planes of the tensor's memory.
+        CheckPlaneSize(width, height);
+        var result = empty(new long[] { 1, 3, height, width }, ScalarType.Float32);
+        using (NewDisposeScope())
+        {
+            var planeR = result[0, 0];
+            var planeG = result[0, 1];
+            var planeB = result[0, 2];
+            ForEachRowBlock(height, width, (from, to) =>
+            {
+                var r = MemoryMarshal.Cast<byte, float>(planeR.bytes);
+                var g = MemoryMarshal.Cast<byte, float>(planeG.bytes);
+                var b = MemoryMarshal.Cast<byte, float>(planeB.bytes);
+                var lut = ByteToUnit;
+                for (int y = from; y < to; y++)
+                {
+                    var row = frame.DangerousGetPixelRowMemory(y).Span;
+                    int offset = y * width;
+                    for (int x = 0; x < row.Length; x++)
+                    {
+                        var p = row[x];
+                        r[offset + x] = lut[p.R];
+                        g[offset + x] = lut[p.G];
+                        b[offset + x] = lut[p.B];
+                    }
+                }
+            });
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -50,6 +91,7 @@ public static class ImageTensor
     /// <param name="device">Where the tensor should live; <see langword="null"/> for the CPU.</param>
     /// <returns>A new tensor the caller owns.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">On the CPU: the image has more than <see cref="MaxConvertiblePixels"/> pixels.</exception>
     public static Tensor ToTensor<TPixel>(Image<TPixel> image, Device? device = null)
         where TPixel : unmanaged, IPixel<TPixel>
     {
@@ -61,13 +103,15 @@ public static class ImageTensor
 
     /// <summary>
     /// Converts a 1×3×H×W or 3×H×W RGB tensor (any device, any floating type) into an 8-bit RGB image. Values are
-    /// clamped to [0, 1] (NaN counts as 0) and rounded as <c>(byte)Math.Round(v * 255f)</c> (ties to even). The work is
-    /// done on the tensor's device; only the final bytes are copied to the CPU.
+    /// clamped to [0, 1] (NaN counts as 0) and rounded as <c>(byte)Math.Round(v * 255f)</c> (ties to even). A float32
+    /// CPU tensor is read in place in one pass; a tensor on another device is quantised to bytes there, and only those
+    /// bytes are copied to the CPU, at the end.
     /// </summary>
     /// <param name="tensor">The tensor; it is read, not changed or disposed.</param>
     /// <returns>A new image the caller owns.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="tensor"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The tensor is not 1×3×H×W or 3×H×W, is empty, or is not a floating-point tensor.</exception>
+    /// <exception cref="ArgumentException">The tensor is not 1×3×H×W or 3×H×W, is empty, is not a floating-point tensor, or
+    /// (on the CPU) has more than <see cref="MaxConvertiblePixels"/> pixels.</exception>
     public static Image<Rgb24> ToImage(Tensor tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
@@ -90,24 +134,102 @@ public static class ImageTensor
             throw new ArgumentException($"Expected a floating-point tensor with values in [0, 1], got {tensor.dtype}.", nameof(tensor));
         }
 
-        byte[] bytes;
-        using (var scope = NewDisposeScope())
-        using (no_grad())
+        int w = (int)width, h = (int)height;
+        var image = new Image<Rgb24>(w, h);
+        var frame = image.Frames.RootFrame;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var chw = (shape.Length == 4 ? tensor[0] : tensor).detach();
+
+        if (chw.device_type == DeviceType.CPU)
         {
-            var chw = shape.Length == 4 ? tensor.detach()[0] : tensor.detach();
-            var hwc = chw.to_type(ScalarType.Float32)
-                .nan_to_num(0f)
-                .clamp(0f, 1f)
-                .mul(255f)
-                .round()
+            CheckPlaneSize(w, h);
+            var planes = chw.to_type(ScalarType.Float32).contiguous();
+            var planeR = planes[0];
+            var planeG = planes[1];
+            var planeB = planes[2];
+            ForEachRowBlock(h, w, (from, to) =>
+            {
+                var r = MemoryMarshal.Cast<byte, float>(planeR.bytes);
+                var g = MemoryMarshal.Cast<byte, float>(planeG.bytes);
+                var b = MemoryMarshal.Cast<byte, float>(planeB.bytes);
+                for (int y = from; y < to; y++)
+                {
+                    var row = frame.DangerousGetPixelRowMemory(y).Span;
+                    int offset = y * w;
+                    for (int x = 0; x < row.Length; x++)
+                    {
+                        row[x] = new Rgb24(Quantize(r[offset + x]), Quantize(g[offset + x]), Quantize(b[offset + x]));
+                    }
+                }
+            });
+        }
+        else
+        {
+            // Same arithmetic on the device (torch.round also rounds ties to even), then only bytes travel.
+            var bytes = chw.to_type(ScalarType.Float32, copy: true)
+                .nan_to_num_(0f)
+                .clamp_(0f, 1f)
+                .mul_(255f)
+                .round_()
                 .to_type(ScalarType.Byte)
-                .permute(1, 2, 0)
-                .contiguous();
-            if (hwc.device_type != DeviceType.CPU) hwc = hwc.cpu();
-            bytes = hwc.data<byte>().ToArray();
+                .contiguous()
+                .cpu();
+            var planeR = bytes[0];
+            var planeG = bytes[1];
+            var planeB = bytes[2];
+            ForEachRowBlock(h, w, (from, to) =>
+            {
+                var r = planeR.bytes;
+                var g = planeG.bytes;
+                var b = planeB.bytes;
+                for (int y = from; y < to; y++)
+                {
+                    var row = frame.DangerousGetPixelRowMemory(y).Span;
+                    int offset = y * w;
+                    for (int x = 0; x < row.Length; x++) row[x] = new Rgb24(r[offset + x], g[offset + x], b[offset + x]);
+                }
+            });
         }
 
-        return Image.LoadPixelData<Rgb24>(bytes, (int)width, (int)height);
+        return image;
+    }
+
+    /// <summary><c>(byte)Math.Round(clamp(v, 0, 1) * 255f)</c> with ties to even; NaN gives 0.</summary>
+    internal static byte Quantize(float v)
+    {
+        if (!(v > 0f)) return 0; // also NaN
+        if (v >= 1f) return 255;
+        return (byte)MathF.Round(v * 255f, MidpointRounding.ToEven);
+    }
+
+    /// <summary>The largest image (in pixels) the CPU conversions handle: one float32 channel plane must stay under 2 GiB
+    /// (536,870,911 pixels, e.g. 23000×23000).</summary>
+    public const long MaxConvertiblePixels = int.MaxValue / sizeof(float);
+
+    private static void CheckPlaneSize(long width, long height)
+    {
+        if (width * height > MaxConvertiblePixels)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"A {width}×{height} image is too large to convert on the CPU: at most {MaxConvertiblePixels:N0} pixels (one float channel plane must stay under 2 GiB)."));
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> over blocks of rows, in parallel when the image is large enough to pay off.</summary>
+    private static void ForEachRowBlock(int height, int width, Action<int, int> body)
+    {
+        long pixels = (long)height * width;
+        if (pixels < 1 << 18 || Environment.ProcessorCount == 1)
+        {
+            body(0, height);
+            return;
+        }
+
+        int blockRows = Math.Max(1, (int)Math.Min(height, (1 << 16) / Math.Max(1, width) + 1));
+        int blocks = (height + blockRows - 1) / blockRows;
+        Parallel.For(0, blocks, i => body(i * blockRows, Math.Min(height, (i + 1) * blockRows)));
     }
 
     /// <summary>Splits an RGBA image into its RGB pixels and its alpha plane, both exact copies of the original values.</summary>

@@ -381,6 +381,25 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Load_AnimatedGif_LeavesImageSharpDefaultConfigurationDecodingAllFrames()
+    {
+        string path = _folder.File("anim2.gif");
+        using (var image = new Image<Rgba32>(2, 2, new Rgba32(255, 0, 0, 255)))
+        {
+            using var second = new Image<Rgba32>(2, 2, new Rgba32(0, 0, 255, 255));
+            image.Frames.AddFrame(second.Frames.RootFrame);
+            image.SaveAsGif(path);
+        }
+
+        using (ImageLoader.Load(path))
+        {
+        }
+
+        using var check = Image.Load<Rgba32>(path);
+        Assert.Equal(2, check.Frames.Count);
+    }
+
+    [Fact]
     public void Load_TruncatedGif_ThrowsTruncated()
     {
         string path = _folder.File("cut.gif");

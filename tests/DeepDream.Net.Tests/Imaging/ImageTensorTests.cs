@@ -85,6 +85,42 @@ public sealed class ImageTensorTests
     }
 
     [Fact]
+    public void RoundTrip_NoiseLargeEnoughForParallelRows_IsExactAndPlanesAreRgb()
+    {
+        // 601×503 = 302,303 pixels: above the parallel threshold, with a partial last block of rows.
+        using var scope = NewDisposeScope();
+        var random = new Random(11);
+        using var image = new Image<Rgb24>(601, 503);
+        for (int y = 0; y < 503; y++)
+        {
+            for (int x = 0; x < 601; x++) image[x, y] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+        }
+
+        var tensor = ImageTensor.ToTensor(image);
+        Assert.Equal(image[600, 502].B / 255f, tensor[0, 2, 502, 600].item<float>());
+        Assert.Equal(image[17, 400].G / 255f, tensor[0, 1, 400, 17].item<float>());
+        using var back = ImageTensor.ToImage(tensor);
+        for (int y = 0; y < 503; y++)
+        {
+            for (int x = 0; x < 601; x++)
+            {
+                if (image[x, y] != back[x, y]) Assert.Fail($"pixel ({x},{y}): {image[x, y]} became {back[x, y]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void ToImage_NonContiguousTensor_IsReadCorrectly()
+    {
+        using var scope = NewDisposeScope();
+        // A 2×1 (H×W) image stored transposed: channel planes taken from a permuted view.
+        var hwc = tensor(new float[] { 1f, 0f, 0f, 0f, 0f, 1f }, new long[] { 2, 1, 3 });
+        using var image = ImageTensor.ToImage(hwc.permute(2, 0, 1));
+        Assert.Equal(new Rgb24(255, 0, 0), image[0, 0]);
+        Assert.Equal(new Rgb24(0, 0, 255), image[0, 1]);
+    }
+
+    [Fact]
     public void ToImage_RoundsHalfToEvenAndClampsAndZeroesNaN()
     {
         using var scope = NewDisposeScope();
