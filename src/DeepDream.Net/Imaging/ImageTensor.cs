@@ -29,7 +29,8 @@ public static class ImageTensor
     /// <summary>Converts an RGB image into a float32 1×3×H×W tensor with values <c>byte / 255f</c>.</summary>
     /// <param name="image">The image; it is read, not changed.</param>
     /// <param name="device">Where the tensor should live; <see langword="null"/> for the CPU. For another device the
-    /// 8-bit pixels are moved first and converted there, so only one byte per channel crosses the bus.</param>
+    /// 8-bit pixels are moved first and converted there through a 256-entry lookup table (exactly <c>v / 255f</c>, whatever
+    /// the device's division does), so only one byte per channel crosses the bus.</param>
     /// <returns>A new tensor the caller owns (it joins the caller's current dispose scope, if any).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">On the CPU: the image has more than <see cref="MaxConvertiblePixels"/> pixels.</exception>
@@ -39,15 +40,7 @@ public static class ImageTensor
         int width = image.Width, height = image.Height;
         var frame = image.Frames.RootFrame;
 
-        if (device is not null && device.type != DeviceType.CPU)
-        {
-            var bytes = new byte[checked((long)width * height * 3)];
-            image.CopyPixelDataTo(bytes);
-            using var scope = NewDisposeScope();
-            var hwc = torch.tensor(bytes, new long[] { height, width, 3 }, dtype: ScalarType.Byte).to(device);
-            var onDevice = hwc.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).div_(255f).contiguous();
-            return onDevice.MoveToOuterDisposeScope();
-        }
+        if (device is not null && device.type != DeviceType.CPU) return ToTensorOnDevice(image, device);
 
         // CPU: one pass over the pixels, writing each row straight into the three planes of the tensor's memory.
         CheckPlaneSize(width, height);
@@ -79,6 +72,19 @@ public static class ImageTensor
         }
 
         return result;
+    }
+
+    /// <summary>The non-CPU path of <see cref="ToTensor(Image{Rgb24}, Device?)"/>; internal so tests can run it on the CPU.</summary>
+    internal static Tensor ToTensorOnDevice(Image<Rgb24> image, Device device)
+    {
+        var bytes = new byte[checked((long)image.Width * image.Height * 3)];
+        image.CopyPixelDataTo(bytes);
+        using var scope = NewDisposeScope();
+        var hwc = torch.tensor(bytes, new long[] { image.Height, image.Width, 3 }, dtype: ScalarType.Byte).to(device);
+        var lut = torch.tensor(ByteToUnit, new long[] { 256 }, dtype: ScalarType.Float32).to(device);
+        var indices = hwc.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Int64);
+        var onDevice = take(lut, indices).contiguous();
+        return onDevice.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -166,33 +172,46 @@ public static class ImageTensor
         }
         else
         {
-            // Same arithmetic on the device (torch.round also rounds ties to even), then only bytes travel.
-            var bytes = chw.to_type(ScalarType.Float32, copy: true)
-                .nan_to_num_(0f)
-                .clamp_(0f, 1f)
-                .mul_(255f)
-                .round_()
-                .to_type(ScalarType.Byte)
-                .contiguous()
-                .cpu();
-            var planeR = bytes[0];
-            var planeG = bytes[1];
-            var planeB = bytes[2];
-            ForEachRowBlock(h, w, (from, to) =>
-            {
-                var r = planeR.bytes;
-                var g = planeG.bytes;
-                var b = planeB.bytes;
-                for (int y = from; y < to; y++)
-                {
-                    var row = frame.DangerousGetPixelRowMemory(y).Span;
-                    int offset = y * w;
-                    for (int x = 0; x < row.Length; x++) row[x] = new Rgb24(r[offset + x], g[offset + x], b[offset + x]);
-                }
-            });
+            FillFromDevice(chw, image);
         }
 
         return image;
+    }
+
+    /// <summary>
+    /// The non-CPU path of <see cref="ToImage"/>: the same arithmetic as <see cref="Quantize"/> on the tensor's device
+    /// (multiplication by 255 in float32, then torch.round, which also rounds ties to even), then only the bytes are copied
+    /// to the CPU. Internal so tests can run it on the CPU and compare it with the CPU path.
+    /// </summary>
+    internal static void FillFromDevice(Tensor chw, Image<Rgb24> image)
+    {
+        int w = image.Width, h = image.Height;
+        var frame = image.Frames.RootFrame;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var bytes = chw.detach().to_type(ScalarType.Float32, copy: true)
+            .nan_to_num_(0f)
+            .clamp_(0f, 1f)
+            .mul_(255f)
+            .round_()
+            .to_type(ScalarType.Byte)
+            .contiguous()
+            .cpu();
+        var planeR = bytes[0];
+        var planeG = bytes[1];
+        var planeB = bytes[2];
+        ForEachRowBlock(h, w, (from, to) =>
+        {
+            var r = planeR.bytes;
+            var g = planeG.bytes;
+            var b = planeB.bytes;
+            for (int y = from; y < to; y++)
+            {
+                var row = frame.DangerousGetPixelRowMemory(y).Span;
+                int offset = y * w;
+                for (int x = 0; x < row.Length; x++) row[x] = new Rgb24(r[offset + x], g[offset + x], b[offset + x]);
+            }
+        });
     }
 
     /// <summary><c>(byte)Math.Round(clamp(v, 0, 1) * 255f)</c> with ties to even; NaN gives 0.</summary>

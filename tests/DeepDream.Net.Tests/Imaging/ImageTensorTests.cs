@@ -110,6 +110,38 @@ public sealed class ImageTensorTests
     }
 
     [Fact]
+    public void DevicePaths_RunOnCpu_AgreeExactlyWithCpuPaths()
+    {
+        // The GPU code paths (lookup-table gather; torch quantisation) exercised on the CPU device.
+        using var scope = NewDisposeScope();
+        using var image = MakeHandMade();
+        var viaDevice = ImageTensor.ToTensorOnDevice(image, CPU);
+        Assert.Equal(ImageTensor.ToTensor(image).data<float>().ToArray(), viaDevice.data<float>().ToArray());
+        Assert.Equal(new long[] { 1, 3, 2, 3 }, viaDevice.shape);
+
+        var random = new Random(5);
+        var values = Enumerable.Range(0, 3 * 40 * 50).Select(_ => (float)(random.NextDouble() * 1.2 - 0.1)).ToArray();
+        values[0] = float.NaN;
+        values[1] = 0.5f;
+        values[2] = float.PositiveInfinity;
+        values[3] = float.NegativeInfinity;
+        for (int k = 0; k < 256; k++) values[10 + k] = (k + 0.5f) / 255f; // near-ties
+        var input = tensor(values, new long[] { 3, 40, 50 });
+        using var cpu = ImageTensor.ToImage(input);
+        using var device = new Image<Rgb24>(50, 40);
+        ImageTensor.FillFromDevice(input, device);
+        for (int y = 0; y < 40; y++)
+        {
+            for (int x = 0; x < 50; x++) Assert.Equal(cpu[x, y], device[x, y]);
+        }
+
+        Assert.Equal(0, cpu[0, 0].R); // NaN
+        Assert.Equal(128, cpu[1, 0].R);
+        Assert.Equal(255, cpu[2, 0].R);
+        Assert.Equal(0, cpu[3, 0].R);
+    }
+
+    [Fact]
     public void ToImage_NonContiguousTensor_IsReadCorrectly()
     {
         using var scope = NewDisposeScope();
