@@ -163,7 +163,7 @@ public sealed class ImageLoaderTests : IDisposable
     }
 
     [Fact]
-    public void Load_HandMadeGif_DecodesTheOneWhitePixel()
+    public void Load_HandMadeGif_DecodesItsOneBlackPixel()
     {
         // Same hand-made GIF with a 1×1 screen: proves the bomb file above is a real GIF, refused only for its size.
         string path = _folder.File("tiny.gif");
