@@ -88,20 +88,14 @@ public sealed class Dreamer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(input);
         using var rgba = input.CloneAs<Rgba32>();
-        using var rgb = rgba.CloneAs<Rgb24>();
-        using var dreamed = Run(rgb, progress, cancellationToken);
-        using var merged = dreamed.CloneAs<Rgba32>();
-        // Carry the original alpha through unchanged.
-        merged.ProcessPixelRows(rgba, (target, source) =>
+        var (rgb, alpha) = ImageTensor.SplitAlpha(rgba);
+        using (rgb)
+        using (alpha)
         {
-            for (var y = 0; y < target.Height; y++)
-            {
-                var t = target.GetRowSpan(y);
-                var s = source.GetRowSpan(y);
-                for (var x = 0; x < t.Length; x++) t[x].A = s[x].A;
-            }
-        });
-        return merged.CloneAs<TPixel>();
+            using var dreamed = Run(rgb, progress, cancellationToken);
+            using var merged = ImageTensor.Recombine(dreamed, alpha); // the original alpha, unchanged
+            return merged.CloneAs<TPixel>();
+        }
     }
 
     /// <summary>Dreams an RGB image and returns the image with the seed, settings, per-octave timings and objective values.</summary>

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+
+namespace DeepDream.Imaging;
+
+/// <summary>Settings for <see cref="ImageLoader.Load(string, ImageLoadOptions?)"/>.</summary>
+public sealed class ImageLoadOptions
+{
+    /// <summary>The default pixel limit: 100,000,000 pixels (100 megapixels, e.g. 10000×10000).</summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    /// <summary>
+    /// The largest image (width × height) that will be decoded; default <see cref="DefaultMaxPixels"/> (100 MP). The
+    /// limit is checked against the file header before any pixel memory is allocated, so a small file that declares a
+    /// huge image (a decompression bomb) is refused at once. Must be positive.
+    /// </summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>
+    /// Whether a PNG, JPEG or GIF that ends early may still be decoded (the missing part comes out grey or black) with a
+    /// warning instead of an <see cref="ImageLoadException"/>. Default <see langword="false"/>: truncated files are refused.
+    /// </summary>
+    public bool AllowTruncated { get; init; }
+
+    /// <summary>Where to report warnings (first frame of an animation, orientation applied, ...) and what was loaded; optional.</summary>
+    public ILogger? Logger { get; init; }
+}
