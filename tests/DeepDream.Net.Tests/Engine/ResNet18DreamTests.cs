@@ -20,9 +20,9 @@ public sealed class ResNet18DreamTests(SharedResNet18 resnet) : IClassFixture<Sh
         Assert.True(after > 1.5 * before, $"½‖layer3‖² went from {before:G4} to {after:G4}");
         Assert.True(result.Octaves[^1].ObjectiveValue > result.Octaves[0].ObjectiveValue);
 
-        // The picture changed visibly but is still the same picture: mean absolute change of a few percent.
+        // The picture changed visibly but is still the same picture: mean absolute change of one to a few percent after 12 steps.
         var change = MeanAbsoluteDifference(cat, result.Image);
-        Assert.InRange(change, 0.02, 0.25);
+        Assert.InRange(change, 0.01, 0.25);
     }
 
     [Fact]
