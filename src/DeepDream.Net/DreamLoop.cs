@@ -3,6 +3,7 @@ using DeepDream.Diagnostics;
 using DeepDream.Regularizers;
 using DeepDream.Schedules;
 using DeepDream.Tiling;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,7 +15,7 @@ namespace DeepDream;
 /// </summary>
 internal sealed class DreamLoop(
     OctaveSchedule schedule, int stepsPerOctave, IReadOnlyList<IRegularizer> regularizers, IStepRule stepRule,
-    GradientComputer gradients, int minimumSize)
+    GradientComputer gradients, int minimumSize, ILogger logger)
 {
     /// <summary>Per-run inputs that are not settings.</summary>
     public sealed record RunState(Random Random, IProgress<DreamProgress>? Progress, Action<int, int, Tensor>? OctaveCompleted,
@@ -42,6 +43,7 @@ internal sealed class DreamLoop(
         {
             var octave = sizes.Count - k;
             var octaveClock = Stopwatch.StartNew();
+            Log.OctaveStarted(logger, octave, sizes.Count, sizes[k].Width, sizes[k].Height);
             if (detail.shape[2] != sizes[k].Height || detail.shape[3] != sizes[k].Width) detail = Resize(detail, sizes[k]);
             x = bases[k].add(detail);
 
@@ -55,6 +57,7 @@ internal sealed class DreamLoop(
 
             if (k > 0) detail = x.sub(bases[k]);
             octaves.Add(new OctaveResult(octave, sizes[k], octaveClock.Elapsed, value));
+            Log.OctaveFinished(logger, octave, sizes.Count, octaveClock.Elapsed.TotalSeconds, value);
             run.OctaveCompleted?.Invoke(octave, sizes.Count, x);
         }
         return x.MoveToOuterDisposeScope();

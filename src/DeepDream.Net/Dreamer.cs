@@ -38,7 +38,7 @@ public sealed class Dreamer : IDisposable
         var gradients = new Tiling.GradientComputer(model, evaluator, layers, settings.EffectiveTileSize);
         MinimumSize = model.GetMinimumInputSize(layers);
         _loop = new DreamLoop(new OctaveSchedule(settings.Octaves, settings.OctaveScale), settings.StepsPerOctave,
-            regularizers, stepRule, gradients, MinimumSize);
+            regularizers, stepRule, gradients, MinimumSize, logger);
     }
 
     /// <summary>The model.</summary>
