@@ -10,7 +10,7 @@ internal static class ErrorReporter
         UsageException e => (ExitCodes.Usage, e.Message),
         FileAccessException e => (ExitCodes.File, e.Message),
         ImageLoadException e => (ExitCodes.File, e.Message),
-        ImageTooSmallException e => (ExitCodes.File, e.Message + " Use a larger input image or a shallower --layer."),
+        ImageTooSmallException e => (ExitCodes.File, e.Message),
         ModelLoadException e => (ExitCodes.Model, e.Message),
         _ => (ExitCodes.InternalError,
             $"Unexpected error ({exception.GetType().Name}): {exception.Message} Run again with --verbose for details, and please report it if it persists."),

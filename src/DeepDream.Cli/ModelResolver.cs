@@ -92,8 +92,8 @@ internal static class ModelResolver
             return overrideFactory is not null ? overrideFactory(request) : request.Source switch
             {
                 ModelSource.Embedded => global::DeepDream.Models.Models.ResNet18(request.Device),
-                ModelSource.Onnx => Invoke("FromOnnx", [typeof(string), typeof(Preprocessing), typeof(Device)], request.Path!, request.Preprocessing!, request.Device),
-                _ => Invoke("FromTorchVision", [typeof(string), typeof(string), typeof(Device)], request.Architecture!, request.Path!, request.Device),
+                ModelSource.Onnx => Invoke(request, "FromOnnx", [typeof(string), typeof(Preprocessing), typeof(Device)], request.Path!, request.Preprocessing!, request.Device),
+                _ => Invoke(request, "FromTorchVision", [typeof(string), typeof(string), typeof(Device)], request.Architecture!, request.Path!, request.Device),
             };
         }
         catch (Exception e) when (e is ModelLoadException or UsageException)
@@ -114,10 +114,10 @@ internal static class ModelResolver
     // are found by name. After the merge this becomes direct calls:
     //   ModelSource.Onnx => Models.FromOnnx(request.Path!, request.Preprocessing!, request.Device),
     //   _ => Models.FromTorchVision(request.Architecture!, request.Path!, request.Device),
-    private static IFeatureExtractor Invoke(string name, Type[] parameters, params object[] arguments)
+    private static IFeatureExtractor Invoke(ModelRequest request, string name, Type[] parameters, params object[] arguments)
     {
         var method = typeof(global::DeepDream.Models.Models).GetMethod(name, BindingFlags.Public | BindingFlags.Static, parameters)
-            ?? throw new ModelLoadException($"This build of DeepDream.Net has no Models.{name}; it cannot load this kind of model yet.");
+            ?? throw new ModelLoadException($"Cannot load the model '{request.Path}': this build of DeepDream.Net has no Models.{name} yet.");
         return (IFeatureExtractor)method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, arguments, null)!;
     }
 
