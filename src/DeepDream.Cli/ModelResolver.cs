@@ -102,7 +102,7 @@ internal static class ModelResolver
         }
         catch (ArgumentException e) when (request.Source == ModelSource.TorchVisionWeights)
         {
-            throw new UsageException($"--arch {request.Architecture}: {e.Message}", e);
+            throw new UsageException($"--arch {request.Architecture}: {DreamRunner.CleanMessage(e)}", e);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -145,7 +145,7 @@ internal static class ModelResolver
         }
         catch (ArgumentException e)
         {
-            throw new UsageException($"Bad preprocessing options: {e.Message.Split(" (Parameter")[0]}", e);
+            throw new UsageException($"Bad preprocessing options: {DreamRunner.CleanMessage(e)}", e);
         }
     }
 
@@ -164,7 +164,7 @@ internal static class ModelResolver
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                throw new UsageException($"--device {text}: {e.Message}", e);
+                throw new UsageException($"--device {text}: {DreamRunner.CleanMessage(e)}", e);
             }
         }
         throw new UsageException($"Unknown --device '{text}'; use cpu or cuda.");

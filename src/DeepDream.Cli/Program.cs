@@ -53,7 +53,7 @@ internal static class Program
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return ErrorReporter.Report(e, context.Error, verbose: args.Contains("--verbose"), cancellationToken);
+            return ErrorReporter.Report(e, context.Error, verbose: args.Contains("--verbose") || args.Contains("-v"), cancellationToken);
         }
     }
 
