@@ -1,3 +1,4 @@
+using DeepDream.Features;
 using DeepDream.Objectives;
 using DeepDream.Tests.TestSupport;
 
@@ -84,7 +85,7 @@ public sealed class DreamBuilderTests
         borrowed.Dispose();
     }
 
-    private sealed class CountingExtractor : Features.IFeatureExtractor
+    private sealed class CountingExtractor : IFeatureExtractor
     {
         private readonly TinyExtractor _inner = new();
 
@@ -92,12 +93,12 @@ public sealed class DreamBuilderTests
 
         public string Name => _inner.Name;
         public IReadOnlyList<string> LayerNames => _inner.LayerNames;
-        public Features.Preprocessing Preprocessing => _inner.Preprocessing;
+        public Preprocessing Preprocessing => _inner.Preprocessing;
         public TorchSharp.torch.Device Device => _inner.Device;
         public int GetMinimumInputSize(IReadOnlyCollection<string> layers) => _inner.GetMinimumInputSize(layers);
-        public Features.IFeatureExtractor To(TorchSharp.torch.Device device) => this;
+        public IFeatureExtractor To(TorchSharp.torch.Device device) => this;
         public IReadOnlyDictionary<string, TorchSharp.torch.Tensor> Extract(TorchSharp.torch.Tensor image, IReadOnlyCollection<string> layers) => _inner.Extract(image, layers);
-        public IReadOnlyList<Features.LayerInfo> ListLayers(int width, int height) => _inner.ListLayers(width, height);
+        public IReadOnlyList<LayerInfo> ListLayers(int width, int height) => _inner.ListLayers(width, height);
 
         public void Dispose()
         {

@@ -1,0 +1,446 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream.Features;
+
+/// <summary>
+/// An <see cref="IFeatureExtractor"/> over a TorchSharp module whose layer names are module paths (<c>layer3</c>,
+/// <c>inception4c</c>, <c>features.28</c>, <c>layer3.1.conv2</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// The forward pass is a list of <see cref="ForwardNode"/> steps. The walker runs them in order, descends into sequential
+/// containers only when a requested layer lies inside, and returns as soon as every requested layer has been computed, so
+/// nothing after the deepest requested layer runs. Layers inside opaque steps (a ResNet block, an Inception block, or a
+/// whole user module) are captured by forward hooks; once the last requested one has fired, the hook throws a private
+/// exception that unwinds the rest of the forward pass (all managed code, so nothing native is interrupted).
+/// </para>
+/// <para>
+/// Captured activations are copies (clones) except the deepest one, so later in-place operations of the network (inplace
+/// ReLU, <c>add_</c> in residual blocks) cannot change them or break their gradient. A module called several times in one
+/// forward pass yields its first output.
+/// </para>
+/// <para>Thread safety: hooks look up a per-thread capture context, so <see cref="Extract"/> keeps no shared mutable state.</para>
+/// </remarks>
+internal sealed class ModuleFeatureExtractor : IFeatureExtractor
+{
+    /// <summary>The largest edge the minimum-size probe tries.</summary>
+    private const int MaxProbeSize = 4096;
+
+    [ThreadStatic]
+    private static Capture? t_capture;
+
+    private readonly nn.Module<Tensor, Tensor> _module;
+    private readonly IReadOnlyList<ForwardNode> _nodes;
+    private readonly bool _ownsModule;
+    private readonly Dictionary<ForwardNode, (int First, int End)> _ranges = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly List<Action> _hookRemovers = [];
+    private readonly HashSet<ForwardNode> _hasFusedSteps = new(ReferenceEqualityComparer.Instance);
+    private readonly ConcurrentDictionary<string, int> _minimumSizes = new(StringComparer.Ordinal);
+    private readonly IDisposable[] _extraDisposables;
+    private string[] _names;
+    private Tensor _multiplier;
+    private Tensor _offset;
+    private Device _device;
+    private bool _disposed;
+
+    /// <summary>Creates the extractor. The module is switched to eval mode and its parameters are frozen.</summary>
+    /// <param name="name">The extractor's name.</param>
+    /// <param name="module">The network.</param>
+    /// <param name="nodes">The forward pass as steps over <paramref name="module"/>'s children.</param>
+    /// <param name="preprocessing">The input convention.</param>
+    /// <param name="ownsModule">Whether <see cref="Dispose"/> disposes the module.</param>
+    /// <param name="orderByProbe">
+    /// Whether to order hooked layers by when they fire in a probe forward pass at 224×224 (for user modules, whose
+    /// registration order need not be the forward order); layers that never fire are then left out.
+    /// </param>
+    /// <param name="extraDisposables">Further objects (such as derived weights) disposed with the extractor.</param>
+    public ModuleFeatureExtractor(
+        string name,
+        nn.Module<Tensor, Tensor> module,
+        IReadOnlyList<ForwardNode> nodes,
+        Preprocessing preprocessing,
+        bool ownsModule,
+        bool orderByProbe = false,
+        IReadOnlyList<IDisposable>? extraDisposables = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        Name = name;
+        _module = module;
+        _nodes = nodes;
+        _ownsModule = ownsModule;
+        _extraDisposables = extraDisposables?.ToArray() ?? [];
+        Preprocessing = preprocessing;
+
+        module.eval();
+        foreach (var p in module.parameters()) p.requires_grad = false;
+        _device = module.parameters().FirstOrDefault()?.device ?? torch.CPU;
+        (_multiplier, _offset) = preprocessing.CreateAffine(_device);
+
+        var names = new List<string>();
+        var hooked = new List<(string Path, nn.Module Module)>();
+        foreach (var node in nodes) AddNode(node, names, hooked);
+        foreach (var node in nodes.SelectMany(n => n.SelfAndDescendants()))
+        {
+            if (node.Children is not null && node.SelfAndDescendants().Any(d => d.Fused is not null)) _hasFusedSteps.Add(node);
+        }
+        _names = names.ToArray();
+        for (var i = 0; i < _names.Length; i++) _index[_names[i]] = i;
+
+        foreach (var (path, m) in hooked)
+        {
+            if (m is not nn.Module<Tensor, Tensor> tm) continue;
+            var remover = tm.register_forward_hook((_, _, output) => OnHook(path, output));
+            _hookRemovers.Add(remover.remove);
+        }
+
+        if (orderByProbe) ReorderByProbe();
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> LayerNames => _names;
+
+    /// <inheritdoc />
+    public Preprocessing Preprocessing { get; }
+
+    /// <inheritdoc />
+    public Device Device => _device;
+
+    /// <summary>The wrapped module.</summary>
+    internal nn.Module<Tensor, Tensor> Module => _module;
+
+    /// <inheritdoc />
+    public IFeatureExtractor To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _module.to(device);
+        var (multiplier, offset) = Preprocessing.CreateAffine(device);
+        _multiplier.Dispose();
+        _offset.Dispose();
+        (_multiplier, _offset) = (multiplier, offset);
+        foreach (var d in _extraDisposables) if (d is IDeviceMovable movable) movable.MoveTo(device);
+        _device = device;
+        return this;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var wanted = ResolveLayers(layers);
+        if (image.dim() != 4 || image.shape[1] != 3)
+            throw new ArgumentException($"Expected an N×3×H×W image batch, got shape [{string.Join(", ", image.shape)}].", nameof(image));
+
+        var capture = Run(image, wanted, shapesOnly: false, out var failure);
+        if (failure is not null)
+        {
+            var needed = GetMinimumInputSize(layers);
+            var (h, w) = (image.shape[2], image.shape[3]);
+            if (Math.Min(h, w) < needed)
+                throw new ImageTooSmallException($"The input is {w}×{h} pixels but {Name} needs at least {needed}×{needed} to compute layer(s) {string.Join(", ", layers)}.", failure);
+            throw new DeepDreamException($"The forward pass of {Name} failed: {failure.Message}", failure);
+        }
+
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var scope = torch.CurrentDisposeScope;
+        foreach (var layer in layers)
+        {
+            var t = capture.Results[_index[layer]]!;
+            scope?.Attach(t);
+            result[layer] = t;
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public int GetMinimumInputSize(IReadOnlyCollection<string> layers)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var wanted = ResolveLayers(layers);
+        var size = 1;
+        foreach (var i in wanted) size = Math.Max(size, _minimumSizes.GetOrAdd(_names[i], static (name, self) => self.ProbeMinimumSize(self._index[name]), this));
+        return size;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<LayerInfo> ListLayers(int width, int height)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        using var input = torch.zeros(1, 3, height, width, device: _device);
+        var capture = Run(input, Enumerable.Range(0, _names.Length).ToArray(), shapesOnly: true, out _);
+        return _names.Select((n, i) =>
+        {
+            var shape = capture.Shapes[i];
+            return new LayerInfo(n, shape is null || shape.Any(d => d <= 0) ? Array.Empty<long>() : shape);
+        }).ToArray();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        foreach (var remove in _hookRemovers) remove();
+        _multiplier.Dispose();
+        _offset.Dispose();
+        foreach (var d in _extraDisposables) d.Dispose();
+        if (_ownsModule) _module.Dispose();
+    }
+
+    private void AddNode(ForwardNode node, List<string> names, List<(string, nn.Module)> hooked)
+    {
+        var first = names.Count;
+        if (node.IsLayer) AddName(node.Path, names);
+        if (node.Children is not null)
+        {
+            foreach (var child in node.Children) AddNode(child, names, hooked);
+        }
+        else if (node.Module is not null)
+        {
+            foreach (var (sub, m) in node.Module.named_modules())
+            {
+                if (sub.Length == 0) continue;
+                var path = ForwardNode.Join(node.Path, sub);
+                if (AddName(path, names)) hooked.Add((path, m));
+            }
+        }
+        _ranges[node] = (first, names.Count);
+    }
+
+    private static bool AddName(string name, List<string> names)
+    {
+        if (names.Contains(name, StringComparer.Ordinal)) return false;
+        names.Add(name);
+        return true;
+    }
+
+    private int[] ResolveLayers(IReadOnlyCollection<string> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Count == 0) throw new ArgumentException("Ask for at least one layer; valid layers: " + string.Join(", ", _names), nameof(layers));
+        var result = new List<int>(layers.Count);
+        foreach (var layer in layers)
+        {
+            if (layer is null || !_index.TryGetValue(layer, out var i))
+                throw new ArgumentException($"unknown layer '{layer}'; valid layers: {string.Join(", ", _names)}", nameof(layers));
+            if (!result.Contains(i)) result.Add(i);
+        }
+        return result.ToArray();
+    }
+
+    /// <summary>Runs the forward pass as far as needed; on failure returns the error and disposes partial results.</summary>
+    private Capture Run(Tensor image, int[] wanted, bool shapesOnly, out Exception? failure)
+    {
+        var capture = new Capture(this, _names.Length, wanted, shapesOnly);
+        var previous = t_capture;
+        t_capture = capture;
+        failure = null;
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = Preprocessing.IsIdentity ? image.alias() : Preprocessing.Apply(image, _multiplier, _offset);
+            Walk(_nodes, ref x, capture);
+            if (capture.Remaining > 0 && !shapesOnly)
+            {
+                var missing = wanted.Where(i => !capture.Taken[i]).Select(i => _names[i]);
+                throw new ArgumentException($"layer(s) {string.Join(", ", missing)} of {Name} are not computed by the model's forward pass; choose another layer.");
+            }
+        }
+        catch (ArgumentException)
+        {
+            capture.DisposeResults();
+            throw;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            capture.DisposeResults();
+            failure = ex;
+        }
+        finally
+        {
+            t_capture = previous;
+        }
+        return capture;
+    }
+
+    /// <summary>Runs <paramref name="nodes"/> in order; returns true once every wanted layer is captured (the caller stops).</summary>
+    private bool Walk(IReadOnlyList<ForwardNode> nodes, ref Tensor x, Capture capture)
+    {
+        foreach (var node in nodes)
+        {
+            var (first, end) = _ranges[node];
+            var own = node.IsLayer ? first : -1;
+            var inside = capture.AnyWanted(node.IsLayer ? first + 1 : first, end);
+            if (node.Children is not null && (inside || _hasFusedSteps.Contains(node)))
+            {
+                if (Walk(node.Children, ref x, capture)) return true;
+            }
+            else if (inside)
+            {
+                capture.HooksOn = true;
+                try
+                {
+                    x = node.Run(x);
+                }
+                catch (StopForwardException) when (capture.Remaining == 0)
+                {
+                    return true;
+                }
+                finally
+                {
+                    capture.HooksOn = false;
+                }
+            }
+            else
+            {
+                x = (node.Fused ?? node.Run)(x);
+            }
+
+            if (own >= 0) capture.Take(own, x);
+            if (capture.Remaining == 0) return true;
+        }
+        return false;
+    }
+
+    private Tensor OnHook(string path, Tensor output)
+    {
+        var capture = t_capture;
+        if (capture is null || !ReferenceEquals(capture.Owner, this) || !capture.HooksOn || !_index.TryGetValue(path, out var layer)) return output;
+        capture.Take(layer, output);
+        if (capture.Remaining == 0) throw new StopForwardException();
+        return output;
+    }
+
+    private int ProbeMinimumSize(int layer)
+    {
+        // Grow until the layer is computable, then bisect between the last failure and the first success.
+        var low = 0; // largest size known to fail (0: none tried)
+        var high = -1;
+        for (var s = 1; s <= MaxProbeSize; s *= 2)
+        {
+            if (Probe(layer, s)) { high = s; break; }
+            low = s;
+        }
+        if (high < 0)
+            throw new InvalidOperationException($"{Name} cannot compute layer '{_names[layer]}' for any input up to {MaxProbeSize}×{MaxProbeSize} pixels.");
+        while (high - low > 1)
+        {
+            var mid = (low + high) / 2;
+            if (Probe(layer, mid)) high = mid; else low = mid;
+        }
+        return high;
+    }
+
+    private bool Probe(int layer, int size)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        using var input = torch.zeros(1, 3, size, size, device: _device);
+        var capture = Run(input, [layer], shapesOnly: true, out var failure);
+        var shape = capture.Shapes[layer];
+        return failure is null && shape is not null && shape.All(d => d > 0);
+    }
+
+    private void ReorderByProbe()
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        using var input = torch.zeros(1, 3, 224, 224, device: _device);
+        var capture = Run(input, Enumerable.Range(0, _names.Length).ToArray(), shapesOnly: true, out var failure);
+        if (failure is not null || capture.FiringOrder.Count == 0) return; // keep registration order when the module cannot run at 224×224
+        // Layers in the order their modules first fired; layers that never fired are left out (they cannot be captured).
+        _names = capture.FiringOrder.Select(i => _names[i]).ToArray();
+        _index.Clear();
+        for (var i = 0; i < _names.Length; i++) _index[_names[i]] = i;
+        foreach (var node in _ranges.Keys.ToArray()) _ranges[node] = (0, _names.Length);
+    }
+
+    /// <summary>Thrown by a hook once the last requested layer has fired, to skip the rest of the forward pass.</summary>
+    private sealed class StopForwardException : Exception
+    {
+        public StopForwardException() : base("Forward pass stopped after the deepest requested layer.") { }
+    }
+
+    /// <summary>The per-call state: which layers are wanted and what has been captured.</summary>
+    private sealed class Capture
+    {
+        private readonly bool[] _wanted;
+        private readonly bool _shapesOnly;
+
+        public Capture(ModuleFeatureExtractor owner, int count, int[] wanted, bool shapesOnly)
+        {
+            Owner = owner;
+            _wanted = new bool[count];
+            foreach (var i in wanted) _wanted[i] = true;
+            Taken = new bool[count];
+            Results = new Tensor?[count];
+            Shapes = new long[]?[count];
+            Remaining = wanted.Length;
+            _shapesOnly = shapesOnly;
+        }
+
+        public ModuleFeatureExtractor Owner { get; }
+
+        public bool HooksOn { get; set; }
+
+        public int Remaining { get; private set; }
+
+        public bool[] Taken { get; }
+
+        public Tensor?[] Results { get; }
+
+        public long[]?[] Shapes { get; }
+
+        public List<int> FiringOrder { get; } = [];
+
+        public bool AnyWanted(int first, int end)
+        {
+            for (var i = first; i < end; i++) if (_wanted[i] && !Taken[i]) return true;
+            return false;
+        }
+
+        public void Take(int layer, Tensor value)
+        {
+            if (!_wanted[layer] || Taken[layer]) return;
+            Taken[layer] = true;
+            Remaining--;
+            FiringOrder.Add(layer);
+            Shapes[layer] = value.shape;
+            if (_shapesOnly) return;
+            // The deepest layer is never touched again (the pass stops), so an alias suffices; earlier ones are copied
+            // because the network may modify them in place later on.
+            var kept = Remaining == 0 ? value.alias() : value.clone();
+            Results[layer] = kept.DetachFromDisposeScope();
+        }
+
+        public void DisposeResults()
+        {
+            for (var i = 0; i < Results.Length; i++)
+            {
+                Results[i]?.Dispose();
+                Results[i] = null;
+            }
+        }
+    }
+}
+
+/// <summary>Something an extractor owns besides its module that must follow it to another device.</summary>
+internal interface IDeviceMovable
+{
+    /// <summary>Moves the object's tensors to <paramref name="device"/>.</summary>
+    /// <param name="device">The target device.</param>
+    void MoveTo(Device device);
+}

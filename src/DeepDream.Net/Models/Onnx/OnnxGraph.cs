@@ -1,0 +1,172 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream.Models.Onnx;
+
+/// <summary>
+/// An imported ONNX graph ready to run: operators in topological order over a table of values addressed by id. Load-time
+/// constants (weights, folded BatchNorm coefficients, constant-folded subgraphs) sit in a template that every run copies
+/// by reference; a run fills in only the values it needs and stops after the last requested one. Nothing is mutated while
+/// running, so several threads may run the same graph at once.
+/// </summary>
+internal sealed class OnnxGraph : IDisposable
+{
+    private readonly Tensor?[] _template;
+    private readonly OnnxOp[] _ops;
+    private readonly int[] _producer;
+    private readonly Dictionary<string, int> _runtimeIds;
+    private bool _disposed;
+
+    public OnnxGraph(Tensor?[] constants, OnnxOp[] ops, string[] valueNames, int inputId, string inputName,
+        IReadOnlyList<long?> inputDims, bool channelsLast, Device device)
+    {
+        _template = constants;
+        _ops = ops;
+        ValueNames = valueNames;
+        InputId = inputId;
+        InputName = inputName;
+        InputDims = inputDims;
+        ChannelsLast = channelsLast;
+        Device = device;
+        _producer = new int[valueNames.Length];
+        Array.Fill(_producer, -1);
+        var runtime = new List<string>();
+        _runtimeIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < ops.Length; i++)
+        {
+            foreach (var o in ops[i].Outputs)
+            {
+                if (o < 0) continue;
+                _producer[o] = i;
+                runtime.Add(valueNames[o]);
+                _runtimeIds[valueNames[o]] = o;
+            }
+        }
+        RuntimeValueNames = runtime;
+    }
+
+    /// <summary>Name of every value id.</summary>
+    public IReadOnlyList<string> ValueNames { get; }
+
+    /// <summary>Names of the values computed at run time (node outputs), in forward order.</summary>
+    public IReadOnlyList<string> RuntimeValueNames { get; }
+
+    public IReadOnlyList<OnnxOp> Ops => _ops;
+
+    public int InputId { get; }
+
+    public string InputName { get; }
+
+    /// <summary>Declared input dimensions (null where symbolic); empty when the file declares none.</summary>
+    public IReadOnlyList<long?> InputDims { get; }
+
+    public bool ChannelsLast { get; }
+
+    public Device Device { get; private set; }
+
+    /// <summary>Every tensor the graph keeps (weights and other load-time constants).</summary>
+    public IEnumerable<Tensor> Constants => _template.Where(t => t is not null)!;
+
+    /// <summary>The load-time constant with id <paramref name="id"/>, or null.</summary>
+    public Tensor? ConstantAt(int id) => _template[id];
+
+    /// <summary>The id of a value computed at run time, or -1.</summary>
+    public int RuntimeId(string name) => _runtimeIds.TryGetValue(name, out var id) ? id : -1;
+
+    /// <summary>The index of the operator producing value <paramref name="id"/>, or -1 for the input and constants.</summary>
+    public int ProducerOf(int id) => _producer[id];
+
+    /// <summary>
+    /// Runs the operators needed for <paramref name="targets"/> (and only those) on <paramref name="input"/>. The returned
+    /// table holds the graph's constants and the caller's input too: only the ids of run-time values are the caller's.
+    /// </summary>
+    public Tensor?[] Run(Tensor input, ReadOnlySpan<int> targets)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var values = (Tensor?[])_template.Clone();
+        values[InputId] = input;
+        var last = -1;
+        foreach (var t in targets) last = Math.Max(last, _producer[t]);
+        if (last < 0) return values;
+        var needed = new bool[values.Length];
+        foreach (var t in targets) needed[t] = true;
+        var run = new bool[last + 1];
+        for (var i = last; i >= 0; i--)
+        {
+            var op = _ops[i];
+            var any = false;
+            foreach (var o in op.Outputs) any |= o >= 0 && needed[o];
+            if (!any) continue;
+            run[i] = true;
+            foreach (var inputId in op.Inputs)
+                if (inputId >= 0) needed[inputId] = true;
+        }
+        for (var i = 0; i <= last; i++)
+            if (run[i]) _ops[i].Run(values);
+        return values;
+    }
+
+    /// <summary>
+    /// Runs operators up to index <paramref name="lastOp"/>, going on past failures (e.g. an input too small for a
+    /// layer): a failed operator's outputs, and everything depending on them, stay null. Used for shape probing.
+    /// </summary>
+    public Tensor?[] RunTolerant(Tensor input, int lastOp)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var values = (Tensor?[])_template.Clone();
+        values[InputId] = input;
+        for (var i = 0; i <= lastOp && i < _ops.Length; i++)
+        {
+            var op = _ops[i];
+            if (op.ReferencedValues.Any(id => values[id] is null)) continue;
+            try
+            {
+                op.Run(values);
+            }
+#pragma warning disable CA1031 // Probing: any failure (native size errors included) means "not computable at this size".
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                foreach (var o in op.Outputs)
+                    if (o >= 0) values[o] = null;
+            }
+        }
+        return values;
+    }
+
+    /// <summary>Moves the floating-point constants to <paramref name="device"/> (integer shape data stays on the CPU).</summary>
+    public void To(Device device)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        for (var i = 0; i < _template.Length; i++)
+        {
+            var t = _template[i];
+            if (t is null || !t.is_floating_point() || t.device == device) continue;
+            var moved = Prepare(t.to(device), ChannelsLast);
+            _template[i] = moved;
+            t.Dispose();
+        }
+        Device = device;
+    }
+
+    /// <summary>Puts a 4-D tensor in channels-last order when asked to (same values and shape, NHWC strides).</summary>
+    internal static Tensor Prepare(Tensor t, bool channelsLast)
+    {
+        if (!channelsLast || t.dim() != 4) return t;
+        using var nhwc = t.permute(0, 2, 3, 1).contiguous();
+        var result = nhwc.permute(0, 3, 1, 2);
+        if (!ReferenceEquals(result, t)) t.Dispose();
+        return result;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        for (var i = 0; i < _template.Length; i++)
+        {
+            _template[i]?.Dispose();
+            _template[i] = null;
+        }
+    }
+}

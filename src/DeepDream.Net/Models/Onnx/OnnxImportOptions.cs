@@ -1,0 +1,32 @@
+namespace DeepDream.Models.Onnx;
+
+/// <summary>Settings for importing an ONNX model with <see cref="Models.FromOnnx(string, Features.Preprocessing, OnnxImportOptions, TorchSharp.torch.Device?)"/>.</summary>
+public sealed class OnnxImportOptions
+{
+    /// <summary>
+    /// Pads both sides of every convolution and pooling by the amount the model gives for the beginning, ignoring the end
+    /// amounts. Meant for models such as CNTK exports that write <c>pads=[1,1,0,0]</c> for stride-2 layers: for even
+    /// feature-map sizes the result is identical, and for odd sizes the main branch of a residual block stays aligned
+    /// with its 1×1 shortcut, so every input size works. Off by default: generic ONNX keeps exact asymmetric padding.
+    /// </summary>
+    public bool SymmetricPadsFromBegin { get; init; }
+
+    /// <summary>
+    /// Folds each inference-mode BatchNormalization into the convolution before it when that convolution's output feeds
+    /// nothing else (exact up to float rounding; saves a pass over every activation). The folded convolution's own
+    /// output name then no longer exists as a layer. On by default.
+    /// </summary>
+    public bool FoldBatchNorm { get; init; } = true;
+
+    /// <summary>
+    /// Stores 4-D weights and the input in channels-last (NHWC) memory order, which some backends convolve faster.
+    /// Results are the same either way. Off by default (measured slower for ResNet18 on the CPU backend).
+    /// </summary>
+    public bool ChannelsLast { get; init; }
+
+    /// <summary>Friendly names for node outputs (alias → ONNX value name), listed first in the extractor's layer names.</summary>
+    public IReadOnlyDictionary<string, string>? LayerAliases { get; init; }
+
+    /// <summary>The extractor's <c>Name</c>; defaults to the file name without extension.</summary>
+    public string? Name { get; init; }
+}

@@ -1,0 +1,127 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream.Models.Onnx;
+
+/// <summary>
+/// One executable graph node: reads its inputs from the value table by id and writes its outputs there. Instances are
+/// immutable after construction, so one graph can run on several threads at once.
+/// </summary>
+internal abstract class OnnxOp
+{
+    protected OnnxOp(OpContext context)
+    {
+        NodeName = context.Node.DisplayName;
+        OpType = context.Node.OpType;
+        Inputs = context.InputIds;
+        Outputs = context.OutputIds;
+    }
+
+    public string NodeName { get; }
+
+    public string OpType { get; }
+
+    /// <summary>Value ids of the inputs; -1 for an omitted optional input.</summary>
+    public int[] Inputs { get; }
+
+    /// <summary>Value ids of the outputs; -1 for an unused optional output.</summary>
+    public int[] Outputs { get; }
+
+    /// <summary>Every value id this op reads: its run-time inputs and the load-time constants it keeps.</summary>
+    public virtual IEnumerable<int> ReferencedValues => Inputs.Where(i => i >= 0);
+
+    /// <summary>Computes the outputs from <paramref name="values"/> and stores them there.</summary>
+    public abstract void Run(Tensor?[] values);
+
+    protected Tensor In(Tensor?[] values, int index) =>
+        values[Inputs[index]] ?? throw new InvalidOperationException($"input {index} of node '{NodeName}' ({OpType}) was not computed");
+
+    protected Tensor? OptionalIn(Tensor?[] values, int index) =>
+        index < Inputs.Length && Inputs[index] >= 0 ? values[Inputs[index]] : null;
+
+    protected void Out(Tensor?[] values, Tensor result, int index = 0)
+    {
+        if (index < Outputs.Length && Outputs[index] >= 0) values[Outputs[index]] = result;
+    }
+}
+
+/// <summary>What an operator factory needs to know about one node while the graph is built.</summary>
+internal sealed class OpContext
+{
+    private readonly Func<int, Tensor?> _constantOf;
+    private readonly Func<Tensor, int> _addConstant;
+
+    public OpContext(OnnxNodeProto node, long opset, OnnxImportOptions options, int[] inputIds, int[] outputIds,
+        Func<int, Tensor?> constantOf, Func<Tensor, int> addConstant)
+    {
+        Node = node;
+        Opset = opset;
+        Options = options;
+        InputIds = inputIds;
+        OutputIds = outputIds;
+        _constantOf = constantOf;
+        _addConstant = addConstant;
+    }
+
+    public OnnxNodeProto Node { get; }
+
+    /// <summary>Turns a tensor attribute into a CPU tensor (it may point into the model buffer).</summary>
+    public required Func<OnnxTensorProto, Tensor> Materialize { get; init; }
+
+    public long Opset { get; }
+
+    public OnnxImportOptions Options { get; }
+
+    public int[] InputIds { get; }
+
+    public int[] OutputIds { get; }
+
+    public int InputCount => InputIds.Length;
+
+    public bool HasInput(int index) => index < InputIds.Length && InputIds[index] >= 0;
+
+    /// <summary>The constant behind input <paramref name="index"/>, or null when it is computed at run time or omitted.</summary>
+    public Tensor? ConstantInput(int index) => HasInput(index) ? _constantOf(InputIds[index]) : null;
+
+    /// <summary>Registers a tensor made at load time (moved with the model by <c>To</c>) and returns its value id.</summary>
+    public int AddConstant(Tensor tensor) => _addConstant(tensor);
+
+    public OnnxModelLoadError Error(string message) => new($"node '{Node.DisplayName}' ({Node.OpType}): {message}");
+
+    public long Int(string name, long fallback) => Node.Attributes.TryGetValue(name, out var a) && a.I is { } v ? v : fallback;
+
+    public float Float(string name, float fallback) => Node.Attributes.TryGetValue(name, out var a) && a.F is { } v ? v : fallback;
+
+    public string String(string name, string fallback) => Node.Attributes.TryGetValue(name, out var a) && a.S is { } v ? v : fallback;
+
+    public long[]? Ints(string name) => Node.Attributes.TryGetValue(name, out var a) && (a.Ints.Count > 0 || a.I is null) ? a.Ints.ToArray() : null;
+
+    public bool Has(string name) => Node.Attributes.ContainsKey(name);
+
+    /// <summary>Integer values of a constant input, or null when the input is computed at run time or omitted.</summary>
+    public long[]? ConstantInts(int index)
+    {
+        var t = ConstantInput(index);
+        if (t is null) return null;
+        using var l = t.to_type(ScalarType.Int64);
+        return l.data<long>().ToArray();
+    }
+
+    /// <summary>A constant scalar input as a double, or null.</summary>
+    public double? ConstantScalar(int index)
+    {
+        var t = ConstantInput(index);
+        if (t is null) return null;
+        if (t.numel() != 1) throw Error($"input {index} must hold a single value, but has shape [{string.Join(", ", t.shape)}]");
+        using var d = t.to_type(ScalarType.Float64);
+        return d.data<double>()[0];
+    }
+}
+
+/// <summary>An import problem found while building a node; the loader wraps it into a <see cref="ModelLoadException"/> naming the file.</summary>
+internal sealed class OnnxModelLoadError : Exception
+{
+    public OnnxModelLoadError(string message) : base(message) { }
+    public OnnxModelLoadError() { }
+    public OnnxModelLoadError(string message, Exception innerException) : base(message, innerException) { }
+}
