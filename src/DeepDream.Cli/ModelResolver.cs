@@ -1,5 +1,5 @@
-using System.Reflection;
 using DeepDream.Features;
+using ModelFactory = DeepDream.Models.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -91,9 +91,9 @@ internal static class ModelResolver
         {
             return overrideFactory is not null ? overrideFactory(request) : request.Source switch
             {
-                ModelSource.Embedded => global::DeepDream.Models.Models.ResNet18(request.Device),
-                ModelSource.Onnx => Invoke(request, "FromOnnx", [typeof(string), typeof(Preprocessing), typeof(Device)], request.Path!, request.Preprocessing!, request.Device),
-                _ => Invoke(request, "FromTorchVision", [typeof(string), typeof(string), typeof(Device)], request.Architecture!, request.Path!, request.Device),
+                ModelSource.Embedded => ModelFactory.ResNet18(request.Device),
+                ModelSource.Onnx => ModelFactory.FromOnnx(request.Path!, request.Preprocessing!, request.Device),
+                _ => ModelFactory.FromTorchVision(request.Architecture!, request.Path!, request.Device),
             };
         }
         catch (Exception e) when (e is ModelLoadException or UsageException)
@@ -108,17 +108,6 @@ internal static class ModelResolver
         {
             throw new ModelLoadException($"Could not load the model {request.Description}: {e.Message}", e);
         }
-    }
-
-    // TEMP until the model branches are merged: Models.FromOnnx and Models.FromTorchVision are not in main yet, so they
-    // are found by name. After the merge this becomes direct calls:
-    //   ModelSource.Onnx => Models.FromOnnx(request.Path!, request.Preprocessing!, request.Device),
-    //   _ => Models.FromTorchVision(request.Architecture!, request.Path!, request.Device),
-    private static IFeatureExtractor Invoke(ModelRequest request, string name, Type[] parameters, params object[] arguments)
-    {
-        var method = typeof(global::DeepDream.Models.Models).GetMethod(name, BindingFlags.Public | BindingFlags.Static, parameters)
-            ?? throw new ModelLoadException($"Cannot load the model '{request.Path}': this build of DeepDream.Net has no Models.{name} yet.");
-        return (IFeatureExtractor)method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, arguments, null)!;
     }
 
     private static Preprocessing ResolvePreprocessing(ModelOptionValues values)

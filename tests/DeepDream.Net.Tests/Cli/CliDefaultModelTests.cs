@@ -62,16 +62,6 @@ public sealed class CliDefaultModelTests : IDisposable
     }
 
     [Fact]
-    public async Task Dream_DefaultModel_ImageTooSmall_Exits3()
-    {
-        var input = _cli.WriteNoise("dot.png", 8, 8);
-        var result = await _cli.RunReal("dream", input, "-o", _cli.PathOf("out.png"), "--layer", "layer4", "--octaves", "1", "--steps", "1");
-        Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains("8×8", result.Stderr);
-        Assert.False(File.Exists(_cli.PathOf("out.png")));
-    }
-
-    [Fact]
     public async Task Dream_DefaultModel_WebpOutput_IsWritten()
     {
         var input = _cli.WriteSample("astronaut.png", 48, "astro.png");

@@ -124,6 +124,16 @@ public sealed class CliExitCodeTests : IDisposable
     }
 
     [Fact]
+    public async Task ImageBelowTheModelsMinimum_Exits3()
+    {
+        var input = _cli.WriteNoise("dot.png", 1, 1);
+        var result = await _cli.RunTiny("dream", input, "-o", _cli.PathOf("out.png"), "--layer", "conv2");
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("The image is 1×1 pixels but the model needs at least 2×2", result.Stderr);
+        Assert.False(File.Exists(_cli.PathOf("out.png")));
+    }
+
+    [Fact]
     public async Task MissingGuide_Exits3()
     {
         var input = _cli.WriteNoise("in.png");
