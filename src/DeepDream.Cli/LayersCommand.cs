@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.Globalization;
+using DeepDream.Features;
+
+namespace DeepDream.Cli;
+
+/// <summary><c>deepdream layers [--model NAME|PATH] [--arch NAME] [--size WxH]</c>: the model's layers as a table.</summary>
+internal static class LayersCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new ModelOptions();
+        var size = new Option<string>("--size")
+        {
+            Description = "Input size for the shapes, WIDTHxHEIGHT.",
+            DefaultValueFactory = _ => "224x224",
+            HelpName = "WxH",
+        };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Stack traces on errors." };
+        var command = new Command("layers", "List a model's layers with their output shapes and channel counts.");
+        model.AddTo(command);
+        command.Options.Add(size);
+        command.Options.Add(verbose);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var isVerbose = result.GetValue(verbose);
+            try
+            {
+                var request = ModelResolver.Resolve(model.Read(result));
+                var (width, height) = ValueParsers.ParseSize(result.GetRequiredValue(size), "--size");
+                cancellationToken.ThrowIfCancellationRequested();
+                using var extractor = ModelResolver.Load(request, context.ModelFactory);
+                var layers = extractor.ListLayers(width, height);
+                context.Out.Write(FormatTable(extractor.Name, width, height, layers));
+                context.Out.Flush();
+                return Task.FromResult(ExitCodes.Success);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return Task.FromResult(ErrorReporter.Report(e, context.Error, isVerbose, cancellationToken));
+            }
+        });
+        return command;
+    }
+
+    /// <summary>A fixed-width table: LAYER, SHAPE (N×C×H×W, or "too small"), CHANNELS.</summary>
+    internal static string FormatTable(string modelName, int width, int height, IReadOnlyList<LayerInfo> layers)
+    {
+        var rows = layers.Select(l => (l.Name,
+            Shape: l.Shape.Count == 0 ? "(input too small)" : string.Join("x", l.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))),
+            Channels: l.Shape.Count == 0 ? "-" : l.Channels.ToString(CultureInfo.InvariantCulture))).ToList();
+        var nameWidth = Math.Max("LAYER".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Name.Length));
+        var shapeWidth = Math.Max("SHAPE".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Shape.Length));
+        var sb = new System.Text.StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"# {modelName}, input {width}x{height}, {layers.Count} layers\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{"LAYER".PadRight(nameWidth)}  {"SHAPE".PadRight(shapeWidth)}  CHANNELS\n");
+        foreach (var (name, shape, channels) in rows)
+            sb.Append(CultureInfo.InvariantCulture, $"{name.PadRight(nameWidth)}  {shape.PadRight(shapeWidth)}  {channels}\n");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using DeepDream.Tests.Models.Onnx;
+
+namespace DeepDream.Tests.Cli;
+
+/// <summary>The real model sources through the CLI: an ONNX file with preprocessing options, a TorchVision weights file with --arch.</summary>
+public sealed class CliModelSourceTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private string WriteConvRelu()
+    {
+        var bytes = new OnnxTestWriter().Input("x", 1, 3, null, null).Output("y")
+            .Init("w", [.. Enumerable.Range(0, 54).Select(i => (i % 7 - 3) * 0.1f)], 2, 3, 3, 3)
+            .Init("b", [0.5f, -0.5f], 2)
+            .Node("Conv", ["x", "w", "b"], ["c"], name: "conv1")
+            .Node("Relu", ["c"], ["y"], name: "relu1")
+            .ToBytes();
+        var path = _cli.PathOf("convrelu.onnx");
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public async Task Onnx_WithCustomPreprocessing_DreamsAndReportsIt()
+    {
+        var model = WriteConvRelu();
+        var input = _cli.WriteNoise("in.png", 24, 20);
+        var result = await _cli.RunReal("dream", input, "-o", _cli.PathOf("out.png"), "--model", model, "--mean", "0.5,0.5,0.5", "--std", "0.25,0.25,0.25", "--bgr",
+            "--layer", "y", "--octaves", "1", "--steps", "2", "--seed", "1", "--json", "--quiet");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        var info = json.RootElement.GetProperty("model");
+        Assert.Equal("onnx", info.GetProperty("source").GetString());
+        Assert.Equal(model, info.GetProperty("path").GetString());
+        Assert.Equal("BGR ×1 mean (0.5, 0.5, 0.5) std (0.25, 0.25, 0.25)", info.GetProperty("preprocessing").GetString());
+        Assert.Equal("L2(y)", json.RootElement.GetProperty("objective").GetString());
+    }
+
+    [Theory]
+    [InlineData("imagenet", "RGB ×1 mean (0.485, 0.456, 0.406) std (0.229, 0.224, 0.225)")]
+    [InlineData("caffe", "BGR ×255 mean (104, 117, 123) std (1, 1, 1)")]
+    [InlineData("raw", "RGB ×1 mean (0, 0, 0) std (1, 1, 1)")]
+    public async Task Onnx_PreprocessPresets(string preset, string expected)
+    {
+        var model = WriteConvRelu();
+        var input = _cli.WriteNoise("in.png", 16, 16);
+        var result = await _cli.RunReal("dream", input, "-o", _cli.PathOf("out.png"), "--model", model, "--preprocess", preset,
+            "--layer", "c", "--octaves", "1", "--steps", "1", "--seed", "1", "--json", "--quiet");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(expected, json.RootElement.GetProperty("model").GetProperty("preprocessing").GetString());
+    }
+
+    [Theory]
+    [InlineData(new[] { "--preprocess", "bgr" }, "Unknown --preprocess 'bgr'")]
+    [InlineData(new[] { "--preprocess", "caffe", "--mean", "1,2,3" }, "either --preprocess or --mean")]
+    [InlineData(new[] { "--std", "1,0,1" }, "Bad preprocessing options: Every std value must be a positive finite number.")]
+    [InlineData(new[] { "--arch", "resnet18" }, "--arch applies only to .pth")]
+    public async Task Onnx_BadPreprocessingOptions_Exit2(string[] options, string message)
+    {
+        var model = WriteConvRelu();
+        var input = _cli.WriteNoise("in.png", 16, 16);
+        var result = await _cli.RunReal(["dream", input, "-o", _cli.PathOf("out.png"), "--model", model, .. options]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+    }
+
+    [Fact]
+    public async Task Onnx_UnsupportedOperator_Exits4_NamingIt()
+    {
+        var path = _cli.PathOf("einsum.onnx");
+        File.WriteAllBytes(path, new OnnxTestWriter().Input("x").Output("y").Node("Relu", ["x"], ["r"]).Node("Einsum", ["r"], ["y"], name: "my_einsum").ToBytes());
+        var result = await _cli.RunReal("layers", "--model", path);
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("'Einsum'", result.Stderr);
+        Assert.Contains(path, result.Stderr);
+    }
+
+    [Fact]
+    public async Task Onnx_Layers_ListsNodeOutputs()
+    {
+        var result = await _cli.RunReal("layers", "--model", WriteConvRelu(), "--size", "10x8");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var rows = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(2).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        // A 3×3 convolution without padding: 10×8 becomes 8×6.
+        Assert.Equal([["c", "1x2x6x8", "2"], ["y", "1x2x6x8", "2"]], rows);
+    }
+
+    [Fact]
+    public async Task TorchVision_UnknownArchitecture_Exits2_ListingTheSupportedOnes()
+    {
+        var weights = _cli.PathOf("w.pth");
+        await File.WriteAllBytesAsync(weights, [1, 2, 3]);
+        var result = await _cli.RunReal("layers", "--model", weights, "--arch", "resnet9000");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--arch resnet9000:", result.Stderr);
+        Assert.Contains("googlenet", result.Stderr);
+        Assert.DoesNotContain("(Parameter", result.Stderr);
+    }
+
+    [Fact]
+    public async Task TorchVision_GarbageWeights_Exits4()
+    {
+        var weights = _cli.PathOf("w.pth");
+        await File.WriteAllBytesAsync(weights, [1, 2, 3]);
+        var result = await _cli.RunReal("layers", "--model", weights, "--arch", "resnet18");
+        Assert.True(result.ExitCode == 4, result.ToString());
+        Assert.Contains("w.pth", result.Stderr);
+    }
+
+    [Fact]
+    public async Task TorchVision_GoogLeNetFixture_ListsInceptionLayers()
+    {
+        var weights = Path.Combine(AppContext.BaseDirectory, "TestData", "fixtures", "googlenet_seed0.pth");
+        var result = await _cli.RunReal("layers", "--model", weights, "--arch", "googlenet", "--size", "96x96");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("# googlenet, input 96x96", result.Stdout);
+        var row = result.Stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(r => r.Length > 0 && r[0] == "inception4c");
+        Assert.Equal(["inception4c", "1x512x6x6", "512"], row);
+    }
+}

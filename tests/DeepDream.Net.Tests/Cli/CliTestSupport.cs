@@ -1,0 +1,117 @@
+using DeepDream.Cli;
+using DeepDream.Features;
+using DeepDream.Tests.TestSupport;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace DeepDream.Tests.Cli;
+
+/// <summary>The outcome of one in-process <c>deepdream</c> run.</summary>
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+}
+
+/// <summary>Runs the tool in-process and owns a temporary folder that is deleted afterwards.</summary>
+internal sealed class CliHarness : IDisposable
+{
+    public CliHarness()
+    {
+        Folder = Path.Combine(Path.GetTempPath(), "deepdream-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Folder);
+    }
+
+    public string Folder { get; }
+
+    /// <summary>How many models the tool asked the factory for.</summary>
+    public int ModelLoads { get; private set; }
+
+    public string PathOf(string name) => Path.Combine(Folder, name);
+
+    /// <summary>Runs with the real model factories (embedded ResNet18, ONNX, TorchVision).</summary>
+    public Task<CliResult> RunReal(params string[] args) => Run(args, factory: null, CancellationToken.None);
+
+    /// <summary>Runs with every model replaced by the two-layer <see cref="TinyExtractor"/> (layers conv1, conv2).</summary>
+    public Task<CliResult> RunTiny(params string[] args) => Run(args, _ => new TinyExtractor(seed: 3), CancellationToken.None);
+
+    public async Task<CliResult> Run(string[] args, Func<ModelRequest, IFeatureExtractor>? factory, CancellationToken cancellationToken, bool terminal = false)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Func<ModelRequest, IFeatureExtractor>? counting = factory is null ? null : request =>
+        {
+            ModelLoads++;
+            return factory(request);
+        };
+        var context = new CliContext(stdout, stderr, terminal, counting);
+        var code = await Program.RunAsync(args, context, cancellationToken);
+        return new CliResult(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>Writes a deterministic noise image of the given size and returns its path.</summary>
+    public string WriteNoise(string name, int width = 48, int height = 40, int seed = 7)
+    {
+        using var image = TestImages.Noise(width, height, seed);
+        var path = PathOf(name);
+        image.SaveAsPng(path);
+        return path;
+    }
+
+    /// <summary>Writes a sample photo shrunk to <paramref name="width"/> pixels wide and returns its path.</summary>
+    public string WriteSample(string sample, int width, string name)
+    {
+        using var image = TestImages.LoadSmall(sample, width);
+        var path = PathOf(name);
+        image.SaveAsPng(path);
+        return path;
+    }
+
+    public static byte[] Pixels(string path)
+    {
+        using var image = Image.Load<Rgba32>(path);
+        var bytes = new byte[image.Width * image.Height * 4];
+        image.CopyPixelDataTo(bytes);
+        return bytes;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>A <see cref="TinyExtractor"/> that cancels a token after a number of forward passes (Ctrl-C in the middle of a run).</summary>
+internal sealed class CancellingExtractor(CancellationTokenSource source, int cancelAfterCalls) : IFeatureExtractor
+{
+    private readonly TinyExtractor _inner = new(seed: 3);
+    private int _calls;
+
+    public string Name => _inner.Name;
+
+    public IReadOnlyList<string> LayerNames => _inner.LayerNames;
+
+    public Preprocessing Preprocessing => _inner.Preprocessing;
+
+    public Device Device => _inner.Device;
+
+    public int GetMinimumInputSize(IReadOnlyCollection<string> layers) => _inner.GetMinimumInputSize(layers);
+
+    public IFeatureExtractor To(Device device) => this;
+
+    public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers)
+    {
+        if (Interlocked.Increment(ref _calls) == cancelAfterCalls) source.Cancel();
+        return _inner.Extract(image, layers);
+    }
+
+    public IReadOnlyList<LayerInfo> ListLayers(int width, int height) => _inner.ListLayers(width, height);
+
+    public void Dispose() => _inner.Dispose();
+}
