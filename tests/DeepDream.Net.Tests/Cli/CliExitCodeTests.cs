@@ -108,7 +108,7 @@ public sealed class CliExitCodeTests : IDisposable
         var missing = _cli.PathOf("nope.png");
         var result = await _cli.RunTiny("dream", missing, "-o", _cli.PathOf("out.png"), "--layer", "conv2");
         Assert.Equal(3, result.ExitCode);
-        Assert.Contains($"The image file '{missing}' does not exist.", result.Stderr);
+        Assert.Contains($"Image file '{missing}' does not exist", result.Stderr);
         Assert.Equal(0, _cli.ModelLoads);
     }
 
