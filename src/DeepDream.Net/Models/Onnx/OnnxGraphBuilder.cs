@@ -154,7 +154,9 @@ internal static class OnnxGraphBuilder
         foreach (var node in graph.Nodes)
             foreach (var name in node.Inputs)
                 if (name.Length > 0 && !available.Contains(name) && !producers.Contains(name))
-                    throw new OnnxModelLoadError($"input '{name}' of node '{node.DisplayName}' ({node.OpType}) is not produced by any node, initializer or graph input");
+                    throw graph.Inputs.Any(i => i.Name == name)
+                        ? new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) reads the second graph input '{name}'; only models with a single image input are supported")
+                        : new OnnxModelLoadError($"input '{name}' of node '{node.DisplayName}' ({node.OpType}) is not produced by any node, initializer or graph input");
         // Nodes are normally already sorted: one pass each round keeps the file order.
         while (pending.Count > 0)
         {

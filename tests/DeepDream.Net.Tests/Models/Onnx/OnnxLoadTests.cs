@@ -219,4 +219,13 @@ public sealed class OnnxLoadTests
         Assert.Contains("'bn0'", e.Message);
         Assert.Contains("spatial=0", e.Message);
     }
+
+    [Fact]
+    public void SecondGraphInput_IsRejectedWithAnExplanation()
+    {
+        var path = new OnnxTestWriter().Input("x").Input("mask").Output("y").Node("Mul", ["x", "mask"], ["y"], name: "masking").Save();
+        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        Assert.Contains("'mask'", e.Message);
+        Assert.Contains("single image input", e.Message);
+    }
 }
