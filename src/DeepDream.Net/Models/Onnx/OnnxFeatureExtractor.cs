@@ -129,6 +129,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         {
             var id = ids[k++];
             var t = values[id]!;
+            // Channels-last activations are handed out in the usual contiguous NCHW layout (view() works on them).
+            if (_graph.ChannelsLast && t.dim() == 4) t = t.contiguous();
             // The same activation asked for under two names: hand out separate handles.
             if (!taken.Add(id)) t = t.alias();
             if (!result.ContainsKey(layer)) result[layer] = t.MoveToOuterDisposeScope();

@@ -88,8 +88,9 @@ internal static class OnnxGraphBuilder
                     var (scale, shift) = BatchNormOp.Coefficients(Context(bn, bnInputs, bnOutputs));
                     var weight = constants[inputIds[1]]!;
                     var bias = inputIds.Length > 2 && inputIds[2] >= 0 ? constants[inputIds[2]]! : zeros(weight.shape[0]);
-                    var foldedWeight = (weight.to_type(ScalarType.Float64) * scale.to_type(ScalarType.Float64).view(-1, 1, 1, 1)).to_type(ScalarType.Float32);
-                    var foldedBias = (bias.to_type(ScalarType.Float64) * scale.to_type(ScalarType.Float64) + shift.to_type(ScalarType.Float64)).to_type(ScalarType.Float32);
+                    // The per-channel factors are computed in float64; applying them is one float32 rounding per weight.
+                    var foldedWeight = weight.mul(scale.view(-1, 1, 1, 1));
+                    var foldedBias = torch.addcmul(shift, bias, scale, 1);
                     ops.Add(new ConvOp(Context(node, inputIds, bnOutputs), AddConstant(foldedWeight), AddConstant(foldedBias)));
                     skipped.Add(bn);
                     continue;
@@ -153,7 +154,9 @@ internal static class OnnxGraphBuilder
         foreach (var node in graph.Nodes)
             foreach (var name in node.Inputs)
                 if (name.Length > 0 && !available.Contains(name) && !producers.Contains(name))
-                    throw new OnnxModelLoadError($"input '{name}' of node '{node.DisplayName}' ({node.OpType}) is not produced by any node, initializer or graph input");
+                    throw graph.Inputs.Any(i => i.Name == name)
+                        ? new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) reads the second graph input '{name}'; only models with a single image input are supported")
+                        : new OnnxModelLoadError($"input '{name}' of node '{node.DisplayName}' ({node.OpType}) is not produced by any node, initializer or graph input");
         // Nodes are normally already sorted: one pass each round keeps the file order.
         while (pending.Count > 0)
         {

@@ -19,10 +19,12 @@ public sealed class OnnxImportOptions
     public bool FoldBatchNorm { get; init; } = true;
 
     /// <summary>
-    /// Stores 4-D weights and the input in channels-last (NHWC) memory order, which some backends convolve faster.
-    /// Results are the same either way. Off by default (measured slower for ResNet18 on the CPU backend).
+    /// Stores 4-D weights and the input in channels-last (NHWC) memory order, which the CPU backend convolves faster
+    /// (measured about 11% less time for a ResNet18 forward and input-gradient pass to layer3 at 451×300). Values are the
+    /// same either way, and <see cref="OnnxFeatureExtractor.Extract"/> returns ordinary contiguous NCHW activations.
+    /// On by default.
     /// </summary>
-    public bool ChannelsLast { get; init; }
+    public bool ChannelsLast { get; init; } = true;
 
     /// <summary>Friendly names for node outputs (alias → ONNX value name), listed first in the extractor's layer names.</summary>
     public IReadOnlyDictionary<string, string>? LayerAliases { get; init; }

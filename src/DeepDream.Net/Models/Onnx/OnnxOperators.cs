@@ -294,6 +294,10 @@ internal sealed class BatchNormOp : OnnxOp
         var variance = c.ConstantInput(4);
         if (gamma is null || beta is null || mean is null || variance is null)
             throw c.Error("scale, bias, mean and variance must be constants (initializers)");
+        if (c.Opset < 9 && c.Int("spatial", 1) == 0)
+            throw c.Error("per-activation BatchNormalization (spatial=0) is not supported");
+        if (gamma.numel() != beta.numel() || gamma.numel() != mean.numel() || gamma.numel() != variance.numel())
+            throw c.Error("scale, bias, mean and variance must all have one value per channel");
         var epsilon = c.Float("epsilon", 1e-5f);
         using var scope = NewDisposeScope();
         var s = gamma.to_type(ScalarType.Float64) / (variance.to_type(ScalarType.Float64) + epsilon).sqrt();

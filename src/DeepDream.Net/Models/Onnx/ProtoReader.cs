@@ -44,7 +44,7 @@ internal ref struct ProtoReader
         field = (int)(tag >> 3);
         wireType = (int)(tag & 7);
         if (field <= 0) throw new OnnxFormatException($"invalid protobuf field number 0 at byte {_position}");
-        if (wireType is 3 or 4 or 6 or 7) throw new OnnxFormatException($"unsupported protobuf wire type {wireType} (field {field}) at byte {_position}");
+        if (wireType is 3 or 4 or 6 or 7) throw new OnnxFormatException($"the data is not in protobuf format (invalid wire type {wireType} for field {field} at byte {_position})");
         return true;
     }
 

@@ -184,4 +184,48 @@ public sealed class OnnxLoadTests
         var nhwc = Run(ConvRelu(), x, options: new OnnxImportOptions { ChannelsLast = true });
         AssertClose(standard, nhwc, 1e-6);
     }
+
+    [Fact]
+    public void Extract_StopsAfterTheDeepestRequestedLayer()
+    {
+        // The Reshape after 'y' cannot work for this input; asking only for 'y' must not run it.
+        var model = ConvRelu().InitLongs("bad", [7, 7, 7], 3).Node("Reshape", ["y", "bad"], ["z"]);
+        using var extractor = DeepDreamModels.FromOnnx(model.Save(), Preprocessing.Raw);
+        using var scope = NewDisposeScope();
+        var x = rand(1, 3, 5, 5, generator: new Generator(14));
+        Assert.Equal(new long[] { 1, 2, 3, 3 }, extractor.Extract(x, ["y"])["y"].shape);
+        Assert.ThrowsAny<Exception>(() => extractor.Extract(x, ["z"]));
+    }
+
+    [Fact]
+    public void ToAndDispose_BehaveAsDocumented()
+    {
+        var extractor = DeepDreamModels.FromOnnx(ConvRelu().Save(), Preprocessing.Raw);
+        Assert.Same(extractor, extractor.To(CPU));
+        using (var scope = NewDisposeScope())
+            Assert.Equal(new long[] { 1, 2, 2, 2 }, extractor.Extract(rand(1, 3, 4, 4), ["y"])["y"].shape);
+        extractor.Dispose();
+        using var scope2 = NewDisposeScope();
+        Assert.Throws<ObjectDisposedException>(() => extractor.Extract(rand(1, 3, 4, 4), ["y"]));
+    }
+
+    [Fact]
+    public void PerActivationBatchNorm_IsRejectedAtLoad()
+    {
+        var path = new OnnxTestWriter(opset: 7).Input("x").Output("y")
+            .Init("g", [1f], 1).Init("b", [0f], 1).Init("m", [0f], 1).Init("v", [1f], 1)
+            .Node("BatchNormalization", ["x", "g", "b", "m", "v"], ["y"], name: "bn0", attributes: [("spatial", 0L)]).Save();
+        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        Assert.Contains("'bn0'", e.Message);
+        Assert.Contains("spatial=0", e.Message);
+    }
+
+    [Fact]
+    public void SecondGraphInput_IsRejectedWithAnExplanation()
+    {
+        var path = new OnnxTestWriter().Input("x").Input("mask").Output("y").Node("Mul", ["x", "mask"], ["y"], name: "masking").Save();
+        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        Assert.Contains("'mask'", e.Message);
+        Assert.Contains("single image input", e.Message);
+    }
 }

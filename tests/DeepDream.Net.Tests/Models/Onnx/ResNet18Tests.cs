@@ -47,6 +47,7 @@ public sealed class ResNet18Tests : IClassFixture<ResNet18Fixture>
         Assert.Equal(new long[] { 1, 128, 28, 28 }, result["layer2"].shape);
         Assert.Equal(new long[] { 1, 256, 14, 14 }, result["layer3"].shape);
         Assert.Equal(new long[] { 1, 512, 7, 7 }, result["layer4"].shape);
+        Assert.All(result.Values, t => Assert.True(t.is_contiguous()));
         // Post-ReLU activations: non-negative and not all zero.
         Assert.True(result["layer3"].min().item<float>() >= 0);
         Assert.True(result["layer3"].max().item<float>() > 0);
@@ -94,12 +95,12 @@ public sealed class ResNet18Tests : IClassFixture<ResNet18Fixture>
     }
 
     [Fact]
-    public void FoldedBatchNorm_EqualsUnfoldedModel()
+    public void FoldedBatchNormAndChannelsLast_EqualPlainUnfoldedModel()
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var graph = OnnxModelLoader.LoadResourceGraph(typeof(DeepDreamModels).Assembly, DeepDreamModels.ResNet18Resource,
-            new OnnxImportOptions { SymmetricPadsFromBegin = true, FoldBatchNorm = false }, CPU);
+            new OnnxImportOptions { SymmetricPadsFromBegin = true, FoldBatchNorm = false, ChannelsLast = false }, CPU);
         using var unfolded = new OnnxFeatureExtractor("unfolded", graph, DeepDreamModels.ResNet18Preprocessing, ResNetAliases.Find(graph), CPU);
         Assert.Contains(unfolded.Graph.Ops, o => o.OpType == "BatchNormalization");
         Assert.DoesNotContain(_model.Graph.Ops, o => o.OpType == "BatchNormalization");
