@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using DeepDream.Imaging;
+using DeepDream.Tests.TestSupport;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace DeepDream.Tests.Engine;
+
+/// <summary>Every model source dreams through the same builder; the real model is safe under concurrency and repetition.</summary>
+public sealed class ModelSourcesDreamTests(SharedResNet18 resnet) : IClassFixture<SharedResNet18>
+{
+    [Fact]
+    public void PyTorchStateDict_GoogLeNet_DreamsAtInception4c()
+    {
+        var weights = Path.Combine(AppContext.BaseDirectory, "TestData", "fixtures", "googlenet_seed0.pth");
+        using var input = TestImages.LoadSmall("chelsea.png", 96);
+        using var output = new DreamBuilder().UseModel(DeepDream.Models.Models.FromTorchVision("googlenet", weights))
+            .Layer("inception4c").Octaves(2).Steps(2).Seed(1).Run(input);
+        Assert.Equal((input.Width, input.Height), (output.Width, output.Height));
+        Assert.True(MeanAbsoluteDifference(input, output) > 0.002);
+    }
+
+    [Fact]
+    public void ResNet18_FourThreadsOnOneDreamer_MatchSequentialRuns()
+    {
+        using var dreamer = new DreamBuilder().UseModel(resnet.Model, ownsModel: false).Octaves(2).Steps(2).Build();
+        using var input = TestImages.LoadSmall("coffee.png", 72);
+        int[] seeds = [10, 20, 30, 40];
+        var sequential = seeds.Select(s => Pixels(dreamer, input, s)).ToArray();
+        var concurrent = new byte[seeds.Length][];
+        Parallel.For(0, seeds.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => concurrent[i] = Pixels(dreamer, input, seeds[i]));
+        for (var i = 0; i < seeds.Length; i++) Assert.Equal(sequential[i], concurrent[i]);
+    }
+
+    [Fact]
+    public void ResNet18_FiftyRuns_KeepLiveTensorsAndProcessMemoryFlat()
+    {
+        using var dreamer = new DreamBuilder().UseModel(resnet.Model, ownsModel: false).Octaves(2).Steps(1).Seed(2).Build();
+        using var input = TestImages.LoadSmall("chelsea.png", 64);
+        for (var i = 0; i < 10; i++) dreamer.Run(input).Dispose();
+        var tensors = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var memory = ResidentBytes();
+        for (var i = 0; i < 50; i++) dreamer.Run(input).Dispose();
+        Assert.Equal(tensors, TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        // A leak of even one 64×43 float image per run would add 50 × 33 KB; allocator noise stays well below 64 MB.
+        var growth = ResidentBytes() - memory;
+        Assert.True(growth < 64L << 20, $"resident memory grew by {growth / 1e6:F1} MB over 50 runs");
+    }
+
+    private static long ResidentBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64;
+    }
+
+    private static byte[] Pixels(Dreamer dreamer, Image<Rgb24> input, int seed)
+    {
+        using var result = dreamer.Dream(input, new DreamRunOptions { Seed = seed });
+        var bytes = new byte[result.Image.Width * result.Image.Height * 3];
+        result.Image.CopyPixelDataTo(bytes);
+        return bytes;
+    }
+
+    private static double MeanAbsoluteDifference(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        using var scope = NewDisposeScope();
+        return (ImageTensor.ToTensor(a) - ImageTensor.ToTensor(b)).abs().mean().item<float>();
+    }
+}
