@@ -317,24 +317,32 @@ public sealed class TorchVisionModelsTests
     public void FoldBatchNorm_MatchesUnfoldedValuesAndGradients(string architecture)
     {
         using var scope = NewDisposeScope();
-        static void RandomiseBatchNorm(nn.Module m)
+        // Both extractors must hold the same weights. Other tests draw from torch's global generator in parallel, so the
+        // second module copies the first one's state instead of relying on manual_seed.
+        nn.Module? first = null;
+        void Initialise(nn.Module m)
         {
-            manual_seed(11);
-            using var noGrad = no_grad();
-            foreach (var (_, child) in m.named_modules())
+            if (first is null)
             {
-                if (child is not TorchSharp.Modules.BatchNorm2d bn) continue;
-                bn.running_mean!.uniform_(-0.3, 0.3);
-                bn.running_var!.uniform_(0.5, 2.0);
-                bn.weight!.uniform_(0.5, 1.5);
-                bn.bias!.uniform_(-0.2, 0.2);
+                var generator = new Generator(11);
+                using var noGrad = no_grad();
+                foreach (var (_, child) in m.named_modules())
+                {
+                    if (child is not TorchSharp.Modules.BatchNorm2d bn) continue;
+                    bn.running_mean!.copy_(rand(bn.running_mean.shape, generator: generator).mul_(0.6).sub_(0.3));
+                    bn.running_var!.copy_(rand(bn.running_var.shape, generator: generator).mul_(1.5).add_(0.5));
+                    bn.weight!.copy_(rand(bn.weight.shape, generator: generator).add_(0.5));
+                    bn.bias!.copy_(rand(bn.bias.shape, generator: generator).mul_(0.4).sub_(0.2));
+                }
+                first = m;
+            }
+            else
+            {
+                m.load_state_dict(first.state_dict());
             }
         }
-        IFeatureExtractor Build(bool fold)
-        {
-            manual_seed(7);
-            return M.CreateTorchVision(M.ResolveArchitecture(architecture), new TorchVisionOptions { FoldBatchNorm = fold }, RandomiseBatchNorm);
-        }
+        IFeatureExtractor Build(bool fold) =>
+            M.CreateTorchVision(M.ResolveArchitecture(architecture), new TorchVisionOptions { FoldBatchNorm = fold }, Initialise);
         using var folded = Build(true);
         using var plain = Build(false);
         (Tensor Layer, Tensor Grad) Run(IFeatureExtractor e)
