@@ -22,6 +22,9 @@ namespace DeepDream;
 /// </example>
 public sealed class DreamBuilder
 {
+    /// <summary>Creates a builder with every setting at its documented default (the embedded ResNet18, L2 on <c>layer3</c>).</summary>
+    public DreamBuilder() { }
+
     private IFeatureExtractor? _model;
     private bool _ownsModel = true;
     private Objective? _objective;

@@ -61,6 +61,9 @@ public sealed record OctaveSnapshot(int Index, int OctaveCount, Image<Rgb24> Ima
 /// <summary>Per-run options for <see cref="Dreamer.Dream(Image{Rgb24}, DreamRunOptions?, CancellationToken)"/>.</summary>
 public sealed class DreamRunOptions
 {
+    /// <summary>Creates options with no seed override, no progress and no octave callback.</summary>
+    public DreamRunOptions() { }
+
     /// <summary>A seed for this run, overriding the dreamer's. Null: the dreamer's seed, or a new random one.</summary>
     public int? Seed { get; init; }
 

@@ -6,6 +6,9 @@ namespace DeepDream;
 /// <summary>The resolved, immutable settings of a dreamer. Every default is the reference implementation's.</summary>
 public sealed record DreamSettings
 {
+    /// <summary>Creates settings with every value at its default; a <see cref="DreamBuilder"/> sets the others.</summary>
+    public DreamSettings() { }
+
     /// <summary>The default layer of the default objective: <c>layer3</c>.</summary>
     public const string DefaultLayer = "layer3";
 

@@ -5,6 +5,9 @@ namespace DeepDream.Imaging;
 /// <summary>Settings for <see cref="ImageLoader.Load(string, ImageLoadOptions?)"/>.</summary>
 public sealed class ImageLoadOptions
 {
+    /// <summary>Creates options with every value at its default.</summary>
+    public ImageLoadOptions() { }
+
     /// <summary>The default pixel limit: 100,000,000 pixels (100 megapixels, e.g. 10000×10000).</summary>
     public const long DefaultMaxPixels = 100_000_000;
 

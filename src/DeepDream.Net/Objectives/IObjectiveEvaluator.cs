@@ -23,6 +23,9 @@ public interface IObjectiveEvaluator : IDisposable
 /// <summary>Gradients with respect to layer activations, summed over objective terms.</summary>
 public sealed class LayerGradients
 {
+    /// <summary>Creates an empty set.</summary>
+    public LayerGradients() { }
+
     private readonly Dictionary<string, Tensor> _gradients = new(StringComparer.Ordinal);
 
     /// <summary>The layers that received a gradient, in the order they first did.</summary>

@@ -12,6 +12,9 @@ namespace DeepDream.Objectives;
 /// </summary>
 public abstract class Objective
 {
+    /// <summary>Creates the objective (for derived classes).</summary>
+    protected Objective() { }
+
     /// <summary>The layers whose activations this objective reads.</summary>
     public abstract IReadOnlyList<string> Layers { get; }
 

@@ -122,7 +122,17 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         using var scope = NewDisposeScope();
         var x = Preprocessing.Apply(image, affine.Multiplier, affine.Offset);
         if (_graph.ChannelsLast) x = OnnxGraph.Prepare(x, channelsLast: true);
-        var values = _graph.Run(x, ids);
+        IReadOnlyList<Tensor?> values;
+        try
+        {
+            values = _graph.Run(x, ids);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
+            throw new DeepDreamException(
+                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {e.Message.Split('\n')[0]}", e);
+        }
         k = 0;
         var taken = new HashSet<int>();
         foreach (var layer in layers)

@@ -3,6 +3,9 @@ namespace DeepDream.Models.Onnx;
 /// <summary>Settings for importing an ONNX model with <see cref="Models.FromOnnx(string, Features.Preprocessing, OnnxImportOptions, TorchSharp.torch.Device?)"/>.</summary>
 public sealed class OnnxImportOptions
 {
+    /// <summary>Creates options with every value at its default.</summary>
+    public OnnxImportOptions() { }
+
     /// <summary>
     /// Pads both sides of every convolution and pooling by the amount the model gives for the beginning, ignoring the end
     /// amounts. Meant for models such as CNTK exports that write <c>pads=[1,1,0,0]</c> for stride-2 layers: for even

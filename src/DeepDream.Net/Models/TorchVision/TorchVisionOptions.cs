@@ -6,6 +6,9 @@ namespace DeepDream.Models.TorchVision;
 /// <summary>Settings for <see cref="Models.FromTorchVision(string, string, TorchVisionOptions)"/>.</summary>
 public sealed class TorchVisionOptions
 {
+    /// <summary>Creates options with every value at its default.</summary>
+    public TorchVisionOptions() { }
+
     /// <summary>The device for the parameters (CPU when <see langword="null"/>).</summary>
     public Device? Device { get; init; }
 

@@ -228,4 +228,20 @@ public sealed class OnnxLoadTests
         Assert.Contains("'mask'", e.Message);
         Assert.Contains("single image input", e.Message);
     }
+
+    [Fact]
+    public void Extract_ShapeErrorInTheGraph_BecomesADeepDreamExceptionNamingTheModelAndSize()
+    {
+        // A Reshape to a fixed element count works only at the export size (2×2), like graphs exported without dynamic axes.
+        var path = new OnnxTestWriter().Input("x").Output("y")
+            .InitLongs("shape", [1, 12], 2)
+            .Node("Reshape", ["x", "shape"], ["y"])
+            .Save("fixed-reshape.onnx");
+        using var extractor = DeepDreamModels.FromOnnx(path, Preprocessing.Raw, new OnnxImportOptions { ChannelsLast = false });
+        using var scope = NewDisposeScope();
+        Assert.Equal(new long[] { 1, 12 }, extractor.Extract(zeros(1, 3, 2, 2), ["y"])["y"].shape);
+        var error = Assert.Throws<DeepDreamException>(() => extractor.Extract(zeros(1, 3, 3, 5), ["y"]));
+        Assert.Contains("fixed-reshape", error.Message);
+        Assert.Contains("5×3 input", error.Message);
+    }
 }
