@@ -44,8 +44,9 @@ internal sealed class DreamLoop(
             var octave = sizes.Count - k;
             var octaveClock = Stopwatch.StartNew();
             Log.OctaveStarted(logger, octave, sizes.Count, sizes[k].Width, sizes[k].Height);
-            if (detail.shape[2] != sizes[k].Height || detail.shape[3] != sizes[k].Width) detail = Resize(detail, sizes[k]);
+            if (detail.shape[2] != sizes[k].Height || detail.shape[3] != sizes[k].Width) Replace(ref detail, Resize(detail, sizes[k]));
             x = bases[k].add(detail);
+            detail.Dispose(); // images are freed as soon as the pyramid no longer needs them: large inputs stay in budget
 
             var value = double.NaN;
             for (var step = 1; step <= stepsPerOctave; step++)
@@ -55,10 +56,15 @@ internal sealed class DreamLoop(
                 run.Progress?.Report(new DreamProgress(octave, sizes.Count, step, stepsPerOctave, sizes[k].Width, sizes[k].Height, value, run.Clock.Elapsed));
             }
 
-            if (k > 0) detail = x.sub(bases[k]);
             octaves.Add(new OctaveResult(octave, sizes[k], octaveClock.Elapsed, value));
             Log.OctaveFinished(logger, octave, sizes.Count, octaveClock.Elapsed.TotalSeconds, value);
             run.OctaveCompleted?.Invoke(octave, sizes.Count, x);
+            if (k > 0)
+            {
+                detail = x.sub(bases[k]);
+                x.Dispose();
+                bases[k].Dispose();
+            }
         }
         return x.MoveToOuterDisposeScope();
     }
@@ -71,14 +77,23 @@ internal sealed class DreamLoop(
         for (var i = 0; i < transforms.Length; i++) transforms[i] = regularizers[i].Sample(run.Random);
 
         var seen = x;
-        foreach (var t in transforms) seen = t.Apply(seen);
+        foreach (var t in transforms) Replace(ref seen, t.Apply(seen), keep: x);
 
         var (gradient, value) = gradients.Compute(seen, wantValue);
+        if (!ReferenceEquals(seen, x)) seen.Dispose();
         var update = stepRule.Update(gradient);
-        for (var i = transforms.Length - 1; i >= 0; i--) update = transforms[i].Invert(update);
+        if (!ReferenceEquals(update, gradient)) gradient.Dispose();
+        for (var i = transforms.Length - 1; i >= 0; i--) Replace(ref update, transforms[i].Invert(update));
 
         x.add_(update).clamp_(0, 1);
         return value is null ? double.NaN : value.item<float>();
+    }
+
+    /// <summary>Disposes <paramref name="current"/> (unless it is <paramref name="keep"/>) and puts <paramref name="next"/> in its place.</summary>
+    private static void Replace(ref Tensor current, Tensor next, Tensor? keep = null)
+    {
+        if (!ReferenceEquals(current, next) && !ReferenceEquals(current, keep)) current.Dispose();
+        current = next;
     }
 
     /// <summary>Bilinear resize, <c>align_corners = false</c>, no antialiasing: the reference's octave resize.</summary>

@@ -5,8 +5,11 @@ namespace DeepDream.Schedules;
 /// <summary>Turns the gradient of one step into the update added to the image.</summary>
 public interface IStepRule
 {
-    /// <summary>Returns the update for <paramref name="gradient"/>; a new tensor, in the caller's dispose scope.</summary>
-    /// <param name="gradient">The gradient of the objective with respect to the (transformed) image; not modified.</param>
+    /// <summary>Returns the update for <paramref name="gradient"/>, in the caller's dispose scope.</summary>
+    /// <param name="gradient">
+    /// The gradient of the objective with respect to the (transformed) image. The loop hands over ownership: a rule may
+    /// compute the update in the gradient's own storage and return it (saving one image-sized buffer per step).
+    /// </param>
     Tensor Update(Tensor gradient);
 }
 
@@ -41,7 +44,12 @@ public sealed class MeanGradientStepRule : IStepRule
     public Tensor Update(Tensor gradient)
     {
         ArgumentNullException.ThrowIfNull(gradient);
-        var mean = gradient.abs().mean().clamp_min(MinimumMean);
-        return gradient.mul((float)StepSize).div_(mean);
+        // mean(|g|) exactly as the reference computes it; the |g| buffer is released at once.
+        Tensor mean;
+        using (var magnitude = gradient.abs())
+        {
+            mean = magnitude.mean().clamp_min_(MinimumMean);
+        }
+        return gradient.mul_((float)StepSize).div_(mean);
     }
 }

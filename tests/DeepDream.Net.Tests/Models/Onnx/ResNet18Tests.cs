@@ -90,7 +90,8 @@ public sealed class ResNet18Tests : IClassFixture<ResNet18Fixture>
         Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-4));
         // Odd feature maps are exactly where the exact CNTK padding breaks the residual Add: at 228 the max-pool gives 57×57,
         // the padded 3×3 stride-2 branch gives 28 and the 1×1 shortcut 29. The symmetric import handles it.
-        Assert.Throws<System.Runtime.InteropServices.ExternalException>(() => exact.Extract(rand(1, 3, 228, 228), ["layer2"]));
+        var error = Assert.Throws<DeepDreamException>(() => exact.Extract(rand(1, 3, 228, 228), ["layer2"]));
+        Assert.Contains("must match the size", error.Message);
         Assert.Equal(new long[] { 1, 128, 29, 29 }, _model.Extract(rand(1, 3, 228, 228), ["layer2"])["layer2"].shape);
     }
 
