@@ -24,9 +24,9 @@ internal static class BenchConfig
     public static ManualConfig Create(bool smoke)
     {
         var job = smoke
-            ? Job.Dry.WithStrategy(RunStrategy.ColdStart).WithLaunchCount(1).WithWarmupCount(0).WithIterationCount(1).WithId("Smoke")
-            : Job.Default.WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5).WithId("Short");
-        job = job.WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance);
+            ? Job.Dry.WithStrategy(RunStrategy.ColdStart).WithLaunchCount(1).WithWarmupCount(0).WithIterationCount(1)
+            : Job.Default.WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5);
+        job = job.WithInvocationCount(1).WithUnrollFactor(1).WithToolchain(InProcessEmitToolchain.Instance).WithId(smoke ? "Smoke" : "Short");
 
         var config = ManualConfig.CreateEmpty()
             .AddJob(job)

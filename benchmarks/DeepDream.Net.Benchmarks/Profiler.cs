@@ -83,6 +83,28 @@ internal static class Profiler
         return 0;
     }
 
+    /// <summary>Prints the operators up to layer3, the convolutions at the full-size octave and the FLOP count per octave.</summary>
+    public static int Shapes()
+    {
+        using var model = Models.Models.ResNet18();
+        var info = SixLabors.ImageSharp.Image.Identify(Workload.ImagePath(Workload.ReferenceImage));
+        var sizes = Workload.OctaveSizes(model, info.Width, info.Height);
+        var target = model.Graph.ProducerOf(model.Graph.RuntimeId(model.Aliases[Workload.Layer]));
+        Console.WriteLine("operators up to layer3: " + string.Join(", ", model.Graph.Ops.Take(target + 1).GroupBy(o => o.OpType).Select(g => $"{g.Key}×{g.Count()}")));
+        foreach (var c in ConvShapes.Of(model, sizes[0].Height, sizes[0].Width))
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c}  {c.ForwardFlops / 1e9:F3} GFLOP forward"));
+        foreach (var s in sizes)
+        {
+            var list = ConvShapes.Of(model, s.Height, s.Width);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{s}: {list.Count} convolutions, forward {list.Sum(c => c.ForwardFlops) / 1e9:F2} GFLOP, forward + input gradient {list.Sum(c => c.ForwardAndInputGradientFlops) / 1e9:F2} GFLOP"));
+        }
+        var total = ConvShapes.PyramidStepFlops(sizes);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"pyramid step: forward {total / 2e9:F2} GFLOP, forward + input gradient {total / 1e9:F2} GFLOP; whole dream (×{DreamSettings.DefaultStepsPerOctave}): {DreamSettings.DefaultStepsPerOctave * total / 1e9:F0} GFLOP"));
+        return 0;
+    }
+
     private static double Median(int reps, Action action)
     {
         action();

@@ -5,7 +5,7 @@ namespace DeepDream.Benchmarks;
 /// <summary>
 /// Entry point. <c>dotnet run -c Release -- --filter '*'</c> runs the BenchmarkDotNet suite (any BenchmarkDotNet argument
 /// works; add <c>--smoke</c> for a one-iteration check with 2 steps per octave). Console modes, each in a fresh process:
-/// <c>peak-memory reference|SIDE [--octaves N] [--steps N]</c> and <c>profile</c>.
+/// <c>peak-memory reference|SIDE [--octaves N] [--steps N]</c> and <c>profile</c>, <c>shapes</c> (the convolutions and FLOP counts of the reference workload).
 /// </summary>
 public static class Program
 {
@@ -13,6 +13,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "peak-memory") return PeakMemory.Run(args[1..]);
         if (args.Length > 0 && args[0] == "profile") return Profiler.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "shapes") return Profiler.Shapes();
 
         var smoke = args.Contains("--smoke");
         args = [.. args.Where(a => a != "--smoke")];
