@@ -83,6 +83,32 @@ internal static class Profiler
         return 0;
     }
 
+    /// <summary><c>repeat [N]</c>: the reference dream N times with one reused dreamer, then N times with a fresh model each, printing each wall time and the load average.</summary>
+    public static int Repeat(string[] args)
+    {
+        var n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
+        using var picture = Workload.LoadImage();
+        using (var model = Models.Models.ResNet18())
+        using (var dreamer = Workload.CreateDreamer(model))
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                using var output = dreamer.Run(picture);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reused dreamer run {i + 1}: {clock.Elapsed.TotalSeconds:F2} s (load {Results.LoadAverage()})"));
+            }
+        }
+        for (var i = 0; i < n; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var model = Models.Models.ResNet18();
+            using var dreamer = Workload.CreateDreamer(model);
+            using var output = dreamer.Run(picture);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fresh model run {i + 1}: {clock.Elapsed.TotalSeconds:F2} s (load {Results.LoadAverage()})"));
+        }
+        return 0;
+    }
+
     /// <summary>Prints the operators up to layer3, the convolutions at the full-size octave and the FLOP count per octave.</summary>
     public static int Shapes()
     {

@@ -14,6 +14,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "peak-memory") return PeakMemory.Run(args[1..]);
         if (args.Length > 0 && args[0] == "profile") return Profiler.Run(args[1..]);
         if (args.Length > 0 && args[0] == "shapes") return Profiler.Shapes();
+        if (args.Length > 0 && args[0] == "repeat") return Profiler.Repeat(args[1..]);
 
         var smoke = args.Contains("--smoke");
         args = [.. args.Where(a => a != "--smoke")];
