@@ -22,10 +22,13 @@ public static partial class Models
     /// <param name="device">Where the weights live; the CPU when null.</param>
     /// <returns>A new extractor named <c>resnet18</c>; dispose it when done.</returns>
     /// <exception cref="ModelLoadException">The embedded model is missing or damaged (a broken installation).</exception>
-    public static OnnxFeatureExtractor ResNet18(Device? device = null)
+    public static OnnxFeatureExtractor ResNet18(Device? device = null) => CreateResNet18(foldBatchNorm: true, channelsLast: true, device);
+
+    /// <summary>The embedded ResNet18 with the import levers set explicitly (used by the benchmarks' ablations).</summary>
+    internal static OnnxFeatureExtractor CreateResNet18(bool foldBatchNorm, bool channelsLast, Device? device = null)
     {
         device ??= CPU;
-        var options = new OnnxImportOptions { SymmetricPadsFromBegin = true, Name = "resnet18" };
+        var options = new OnnxImportOptions { SymmetricPadsFromBegin = true, Name = "resnet18", FoldBatchNorm = foldBatchNorm, ChannelsLast = channelsLast };
         var graph = OnnxModelLoader.LoadResourceGraph(typeof(Models).Assembly, ResNet18Resource, options, device);
         try
         {

@@ -253,6 +253,15 @@ internal sealed class ConvOp : OnnxOp
     /// <summary>Value id of the (possibly BatchNorm-folded) weight.</summary>
     public int WeightId => _weight;
 
+    /// <summary>Value id of the (possibly BatchNorm-folded) bias, or -1.</summary>
+    public int BiasId => _bias;
+
+    /// <summary>Strides, native (symmetric) padding, dilations and groups as given to <c>conv2d</c>.</summary>
+    public (long[] Strides, long[] Padding, long[] Dilations, long Groups) Geometry => (_strides, _pads.Symmetric, _dilations, _groups);
+
+    /// <summary>Whether an explicit <c>F.pad</c> runs before the convolution.</summary>
+    public bool NeedsExplicitPad => _pads.NeedsExplicitPad;
+
     public override IEnumerable<int> ReferencedValues => new[] { Inputs[0], _weight, _bias }.Where(i => i >= 0);
 
     public override void Run(Tensor?[] values)
