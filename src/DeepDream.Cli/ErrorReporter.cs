@@ -12,6 +12,8 @@ internal static class ErrorReporter
         ImageLoadException e => (ExitCodes.File, e.Message),
         ImageTooSmallException e => (ExitCodes.File, e.Message),
         ModelLoadException e => (ExitCodes.Model, e.Message),
+        // Any other library error comes from running the model (a forward or gradient pass that failed).
+        DeepDreamException e => (ExitCodes.Model, e.Message),
         _ => (ExitCodes.InternalError,
             $"Unexpected error ({exception.GetType().Name}): {exception.Message} Run again with --verbose for details, and please report it if it persists."),
     };

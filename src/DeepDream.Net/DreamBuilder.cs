@@ -106,7 +106,7 @@ public sealed class DreamBuilder
         return this;
     }
 
-    /// <summary>Mean absolute pixel change per step, in [0,1] units (the mean-|g| step rule). Default 0.0045.</summary>
+    /// <summary>Mean absolute pixel change per step, in [0,1] units (the mean-|g| step rule). Default 0.0045. Not used when a custom rule is set with <see cref="UseStepRule"/>.</summary>
     /// <param name="stepSize">Positive and finite.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepSize"/> is not positive and finite.</exception>
     public DreamBuilder StepSize(double stepSize)
@@ -114,7 +114,6 @@ public sealed class DreamBuilder
         EnsureNotBuilt();
         Guard.PositiveFinite(stepSize, nameof(stepSize));
         _settings = _settings with { StepSize = stepSize };
-        _stepRule = null;
         return this;
     }
 
@@ -215,7 +214,7 @@ public sealed class DreamBuilder
     public Dreamer Build()
     {
         EnsureNotBuilt();
-        var model = _model ?? global::DeepDream.Models.Models.ResNet18();
+        var model = _model ?? global::DeepDream.Models.Models.ResNet18(_device);
         var ownsModel = _model is null || _ownsModel;
         try
         {
@@ -226,8 +225,17 @@ public sealed class DreamBuilder
             if (_settings.Jitter > 0) regularizers.Add(new JitterRegularizer(_settings.Jitter));
             regularizers.AddRange(_extraRegularizers);
             var stepRule = _stepRule ?? new MeanGradientStepRule(_settings.StepSize);
-            var dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, regularizers, stepRule,
-                _loggerFactory.CreateLogger<Dreamer>());
+            Dreamer dreamer;
+            try
+            {
+                dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, regularizers, stepRule,
+                    _loggerFactory.CreateLogger<Dreamer>());
+            }
+            catch
+            {
+                evaluator.Dispose();
+                throw;
+            }
             _built = true;
             return dreamer;
         }

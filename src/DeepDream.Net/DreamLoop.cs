@@ -18,8 +18,8 @@ internal sealed class DreamLoop(
     GradientComputer gradients, int minimumSize, ILogger logger)
 {
     /// <summary>Per-run inputs that are not settings.</summary>
-    public sealed record RunState(Random Random, IProgress<DreamProgress>? Progress, Action<int, int, Tensor>? OctaveCompleted,
-        Stopwatch Clock, CancellationToken CancellationToken);
+    public sealed record RunState(Random Random, IProgress<DreamProgress>? Progress, bool ValueEveryStep,
+        Action<int, int, Tensor>? OctaveCompleted, Stopwatch Clock, CancellationToken CancellationToken);
 
     /// <summary>The octave sizes this loop will use for an input, full size first.</summary>
     public IReadOnlyList<OctaveSize> Sizes(OctaveSize input) => schedule.Sizes(input, minimumSize);
@@ -52,7 +52,7 @@ internal sealed class DreamLoop(
             for (var step = 1; step <= stepsPerOctave; step++)
             {
                 run.CancellationToken.ThrowIfCancellationRequested();
-                value = Step(x, run, wantValue: run.Progress is not null || step == stepsPerOctave);
+                value = Step(x, run, wantValue: run.ValueEveryStep || step == stepsPerOctave);
                 run.Progress?.Report(new DreamProgress(octave, sizes.Count, step, stepsPerOctave, sizes[k].Width, sizes[k].Height, value, run.Clock.Elapsed));
             }
 

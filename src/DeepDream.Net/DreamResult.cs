@@ -67,8 +67,14 @@ public sealed class DreamRunOptions
     /// <summary>A seed for this run, overriding the dreamer's. Null: the dreamer's seed, or a new random one.</summary>
     public int? Seed { get; init; }
 
-    /// <summary>Receives a report after every step. Null: no reports (and no per-step objective values are computed).</summary>
+    /// <summary>Receives a report after every step. Null: no reports.</summary>
     public IProgress<DreamProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// Whether every progress report carries the objective's value. Off by default: computing it costs a reduction and a
+    /// device-to-host copy per step, so reports carry it only at each octave's last step (NaN before).
+    /// </summary>
+    public bool ReportObjectiveValues { get; init; }
 
     /// <summary>Called with the image after each octave (for example to save intermediate results).</summary>
     public Action<OctaveSnapshot>? OctaveCompleted { get; init; }

@@ -37,6 +37,13 @@ public sealed class Dreamer : IDisposable
         var layers = objective.Layers;
         var gradients = new Tiling.GradientComputer(model, evaluator, layers, settings.EffectiveTileSize);
         MinimumSize = model.GetMinimumInputSize(layers);
+        // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes.
+        if (settings.EffectiveTileSize < 2 * MinimumSize)
+        {
+            throw new ArgumentException(
+                $"Tile size {settings.EffectiveTileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {MinimumSize} px; use a tile size of at least {2 * MinimumSize} px.",
+                nameof(settings));
+        }
         _loop = new DreamLoop(new OctaveSchedule(settings.Octaves, settings.OctaveScale), settings.StepsPerOctave,
             regularizers, stepRule, gradients, MinimumSize, logger);
     }
@@ -122,7 +129,7 @@ public sealed class Dreamer : IDisposable
                 callback(new OctaveSnapshot(index, count, image));
             }
             : null;
-        var output = RunLoop(tensor, seed, options.Progress, onOctave, clock, octaves, cancellationToken);
+        var output = RunLoop(tensor, seed, options.Progress, options.ReportObjectiveValues, onOctave, clock, octaves, cancellationToken);
         var image = ImageTensor.ToImage(output);
         return new DreamResult(image, seed, Settings with { Seed = seed }, Model.Name, Objective.ToString()!, octaves, clock.Elapsed);
     }
@@ -149,11 +156,11 @@ public sealed class Dreamer : IDisposable
         }
         using var scope = NewDisposeScope();
         var onDevice = input.device == Model.Device ? input : input.to(Model.Device);
-        var output = RunLoop(onDevice, ResolveSeed(seed), progress, null, Stopwatch.StartNew(), [], cancellationToken);
+        var output = RunLoop(onDevice, ResolveSeed(seed), progress, false, null, Stopwatch.StartNew(), [], cancellationToken);
         return output.MoveToOuterDisposeScope();
     }
 
-    private Tensor RunLoop(Tensor input, int seed, IProgress<DreamProgress>? progress, Action<int, int, Tensor>? onOctave,
+    private Tensor RunLoop(Tensor input, int seed, IProgress<DreamProgress>? progress, bool valueEveryStep, Action<int, int, Tensor>? onOctave,
         Stopwatch clock, List<OctaveResult> octaves, CancellationToken cancellationToken)
     {
         int height = (int)input.shape[2], width = (int)input.shape[3];
@@ -163,7 +170,7 @@ public sealed class Dreamer : IDisposable
             Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, Settings.EffectiveTileSize);
         try
         {
-            var state = new DreamLoop.RunState(new Random(seed), progress, onOctave, clock, cancellationToken);
+            var state = new DreamLoop.RunState(new Random(seed), progress, valueEveryStep, onOctave, clock, cancellationToken);
             var output = _loop.Run(input, state, octaves);
             var seconds = clock.Elapsed.TotalSeconds;
             Log.RunFinished(_logger, seconds, sizes.Count * Settings.StepsPerOctave / Math.Max(seconds, 1e-9));

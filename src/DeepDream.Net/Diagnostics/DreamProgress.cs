@@ -7,7 +7,10 @@ namespace DeepDream.Diagnostics;
 /// <param name="StepsPerOctave">Steps in each octave.</param>
 /// <param name="Width">The octave's width in pixels.</param>
 /// <param name="Height">The octave's height in pixels.</param>
-/// <param name="ObjectiveValue">The objective's value at this step (before the update).</param>
+/// <param name="ObjectiveValue">
+/// The objective's value at this step (before the update): at every step when
+/// <see cref="DreamRunOptions.ReportObjectiveValues"/> is set, otherwise only at each octave's last step (NaN before).
+/// </param>
 /// <param name="Elapsed">Time since the run started.</param>
 public readonly record struct DreamProgress(
     int Octave, int OctaveCount, int Step, int StepsPerOctave, int Width, int Height, double ObjectiveValue, TimeSpan Elapsed)

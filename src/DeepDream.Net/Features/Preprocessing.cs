@@ -57,7 +57,8 @@ public sealed class Preprocessing
 
     /// <summary>
     /// Per-channel multiplier and offset for <c>y = x · a + b</c> in the model's channel order (after the BGR flip), as
-    /// 1×3×1×1 tensors on <paramref name="device"/>. Extractors compute these once and keep them.
+    /// 1×3×1×1 tensors on <paramref name="device"/>. Extractors compute these once and keep them: the tensors belong to
+    /// the caller and to no dispose scope (a scope around the extractor's creation must not free them).
     /// </summary>
     /// <param name="device">Where the tensors are created.</param>
     public (Tensor Multiplier, Tensor Offset) CreateAffine(Device device)
@@ -69,7 +70,9 @@ public sealed class Preprocessing
             a[c] = Scale / Std[c];
             b[c] = -Mean[c] / Std[c];
         }
-        return (tensor(a, device: device).reshape(1, 3, 1, 1), tensor(b, device: device).reshape(1, 3, 1, 1));
+        using var scope = NewDisposeScope();
+        return (tensor(a, device: device).reshape(1, 3, 1, 1).DetachFromDisposeScope(),
+            tensor(b, device: device).reshape(1, 3, 1, 1).DetachFromDisposeScope());
     }
 
     /// <summary>Applies the rule to an RGB [0,1] batch, using the tensors from <see cref="CreateAffine"/>.</summary>

@@ -141,7 +141,22 @@ public static class ImageTensor
         }
 
         int w = (int)width, h = (int)height;
+        if (tensor.device_type == DeviceType.CPU) CheckPlaneSize(w, h);
         var image = new Image<Rgb24>(w, h);
+        try
+        {
+            Fill(tensor, shape, image, w, h);
+            return image;
+        }
+        catch
+        {
+            image.Dispose(); // never leak the pooled pixel buffer of an image the caller will not receive
+            throw;
+        }
+    }
+
+    private static void Fill(Tensor tensor, long[] shape, Image<Rgb24> image, int w, int h)
+    {
         var frame = image.Frames.RootFrame;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -149,7 +164,6 @@ public static class ImageTensor
 
         if (chw.device_type == DeviceType.CPU)
         {
-            CheckPlaneSize(w, h);
             var planes = chw.to_type(ScalarType.Float32).contiguous();
             var planeR = planes[0];
             var planeG = planes[1];
@@ -174,8 +188,6 @@ public static class ImageTensor
         {
             FillFromDevice(chw, image);
         }
-
-        return image;
     }
 
     /// <summary>

@@ -46,7 +46,8 @@ public sealed class ChannelObjective : Objective
                 $"Channel {string.Join(", ", bad)} is out of range for layer '{Layer}', which has {info.Channels} channels (0–{info.Channels - 1}).",
                 nameof(extractor));
         }
-        var index = torch.tensor(ChannelIndices.Select(c => (long)c).ToArray(), device: extractor.Device);
+        // Lives as long as the dreamer: kept out of any dispose scope the caller may have open.
+        var index = torch.tensor(ChannelIndices.Select(c => (long)c).ToArray(), device: extractor.Device).DetachFromDisposeScope();
         return new Evaluator(Layer, index);
     }
 

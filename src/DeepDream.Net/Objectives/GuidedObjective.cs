@@ -54,7 +54,7 @@ public sealed class GuidedObjective : Objective
         var image = ImageTensor.ToTensor(_guide, extractor.Device);
         var features = extractor.Extract(image, [Layer])[Layer];
         var guide = features[0].reshape(features.shape[1], -1).contiguous(); // C×M
-        return new Evaluator(Layer, guide.MoveToOuterDisposeScope());
+        return new Evaluator(Layer, guide.DetachFromDisposeScope()); // lives as long as the dreamer
     }
 
     /// <inheritdoc />

@@ -36,7 +36,7 @@ public sealed class RandomFlipRegularizer : IRegularizer
 
     private sealed class IdentityStep : IRegularizerStep
     {
-        public Tensor Apply(Tensor image) => image.clone();
+        public Tensor Apply(Tensor image) => image.alias();
 
         public Tensor Invert(Tensor update) => update.alias();
     }

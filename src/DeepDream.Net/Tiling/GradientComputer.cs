@@ -20,6 +20,20 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
     /// <param name="wantValue">Whether to compute the objective's value (a reduction; skipped when nobody reads it).</param>
     public (Tensor Gradient, Tensor? Value) Compute(Tensor image, bool wantValue)
     {
+        try
+        {
+            return ComputeTiled(image, wantValue);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e)
+        {
+            // Native failures here are almost always memory: say what to change instead of surfacing libtorch's trace.
+            throw new DeepDreamException(
+                $"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles: {e.Message.Split('\n')[0]} If memory ran out, use a smaller TileSize / --tile-size.", e);
+        }
+    }
+
+    private (Tensor Gradient, Tensor? Value) ComputeTiled(Tensor image, bool wantValue)
+    {
         var plan = TilePlan.Create((int)image.shape[2], (int)image.shape[3], tileSize);
         if (plan.IsSingleTile) return ComputeWhole(image, wantValue);
 

@@ -98,6 +98,7 @@ public sealed class CliPartsTests
         Assert.Equal(3, ErrorReporter.Classify(new ImageTooSmallException("s"), default).ExitCode);
         Assert.Equal(3, ErrorReporter.Classify(new FileAccessException("f"), default).ExitCode);
         Assert.Equal(4, ErrorReporter.Classify(new ModelLoadException("m"), default).ExitCode);
+        Assert.Equal(4, ErrorReporter.Classify(new DeepDreamException("forward pass failed"), default).ExitCode);
         Assert.Equal(130, ErrorReporter.Classify(new OperationCanceledException(), cancelled.Token).ExitCode);
         Assert.Equal(1, ErrorReporter.Classify(new OperationCanceledException(), default).ExitCode);
         Assert.Equal(1, ErrorReporter.Classify(new InvalidOperationException("bug"), default).ExitCode);

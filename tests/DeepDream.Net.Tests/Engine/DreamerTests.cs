@@ -84,7 +84,48 @@ public sealed class DreamerTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.CompletedSteps));
         Assert.All(reports, r => Assert.Equal(12, r.TotalSteps));
         Assert.Equal((3, 4, 40, 30), (reports[^1].Octave, reports[^1].Step, reports[^1].Width, reports[^1].Height));
+        // Values only at each octave's last step unless asked for.
+        Assert.All(reports, r => Assert.Equal(r.Step == 4, double.IsFinite(r.ObjectiveValue)));
+    }
+
+    [Fact]
+    public void Progress_WithReportObjectiveValues_CarriesAValueEveryStep()
+    {
+        using var dreamer = Build(b => b.Seed(1));
+        using var input = TestImages.Noise(40, 30);
+        var reports = new List<DreamProgress>();
+        using var _ = dreamer.Dream(input, new DreamRunOptions { Progress = new SyncProgress(reports.Add), ReportObjectiveValues = true });
+        Assert.Equal(12, reports.Count);
         Assert.All(reports, r => Assert.True(double.IsFinite(r.ObjectiveValue)));
+    }
+
+    [Fact]
+    public void LongLivedTensors_SurviveADisposeScopeAroundBuild()
+    {
+        // Build inside a caller's scope, run after it closed: the dreamer's own tensors (channel index, guide
+        // features) must not belong to that scope.
+        Dreamer dreamer;
+        using (NewDisposeScope())
+        {
+            dreamer = new DreamBuilder().UseModel(_model, ownsModel: false).Octaves(1).Steps(1).Seed(1)
+                .UseObjective(Objective.Channels("conv2", [1, 2]) + Objective.Guided("conv2", TestImages.Noise(8, 8))).Build();
+        }
+        using (dreamer)
+        using (var input = TestImages.Noise(16, 16))
+        using (var output = dreamer.Run(input))
+        {
+            Assert.Equal(16, output.Width);
+        }
+    }
+
+    [Fact]
+    public void TileSmallerThanTwiceTheModelMinimum_IsRejectedAtBuild()
+    {
+        using var model = new MinimumSizeExtractor(_model, minimum: 40);
+        var error = Assert.Throws<ArgumentException>(() =>
+            new DreamBuilder().UseModel(model, ownsModel: false).Layer("conv2").TileSize(64).Build());
+        Assert.Contains("Tile size 64 px is too small", error.Message);
+        Assert.Contains("at least 80 px", error.Message);
     }
 
     [Fact]
@@ -206,6 +247,19 @@ public sealed class DreamerTests : IDisposable
         using var scope = NewDisposeScope();
         var a = _model.Extract(ImageTensor.ToTensor(image), ["conv2"])["conv2"];
         return a.square().sum().item<float>();
+    }
+
+    private sealed class MinimumSizeExtractor(TinyExtractor inner, int minimum) : DeepDream.Features.IFeatureExtractor
+    {
+        public string Name => inner.Name;
+        public IReadOnlyList<string> LayerNames => inner.LayerNames;
+        public DeepDream.Features.Preprocessing Preprocessing => inner.Preprocessing;
+        public Device Device => inner.Device;
+        public int GetMinimumInputSize(IReadOnlyCollection<string> layers) => minimum;
+        public DeepDream.Features.IFeatureExtractor To(Device device) => this;
+        public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers) => inner.Extract(image, layers);
+        public IReadOnlyList<DeepDream.Features.LayerInfo> ListLayers(int width, int height) => inner.ListLayers(width, height);
+        public void Dispose() { }
     }
 
     private sealed class SyncProgress(Action<DreamProgress> report) : IProgress<DreamProgress>

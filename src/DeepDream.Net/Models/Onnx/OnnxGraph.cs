@@ -142,7 +142,7 @@ internal sealed class OnnxGraph : IDisposable
         {
             var t = _template[i];
             if (t is null || !t.is_floating_point() || t.device == device) continue;
-            var moved = Prepare(t.to(device), ChannelsLast);
+            var moved = Prepare(t.to(device), ChannelsLast).DetachFromDisposeScope(); // owned by the graph, not a caller's scope
             _template[i] = moved;
             t.Dispose();
         }
