@@ -210,6 +210,7 @@ public sealed class DreamBuilder
     /// <returns>An immutable, thread-safe dreamer; dispose it when done.</returns>
     /// <exception cref="ArgumentException">The objective names a layer the model does not have (the message lists the valid ones), or does not fit the model otherwise.</exception>
     /// <exception cref="ModelLoadException">The default model could not be loaded.</exception>
+    /// <exception cref="ImageTooSmallException">A guide image is smaller than the model's minimum for its layer.</exception>
     /// <exception cref="InvalidOperationException">The builder was already used.</exception>
     public Dreamer Build()
     {

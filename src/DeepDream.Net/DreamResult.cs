@@ -49,7 +49,10 @@ public sealed class DreamResult : IDisposable
 /// <param name="Index">1-based, smallest octave first.</param>
 /// <param name="Size">The octave's size.</param>
 /// <param name="Elapsed">Time spent on the octave's steps.</param>
-/// <param name="ObjectiveValue">The objective's value at the octave's last step.</param>
+/// <param name="ObjectiveValue">
+/// The objective's value at the octave's last step. For a tiled octave it is the sum over tiles, each seen with its
+/// context, so overlaps count more than once: compare values between runs with the same tile size only.
+/// </param>
 public sealed record OctaveResult(int Index, OctaveSize Size, TimeSpan Elapsed, double ObjectiveValue);
 
 /// <summary>The image after an octave, handed to <see cref="DreamRunOptions.OctaveCompleted"/>.</summary>

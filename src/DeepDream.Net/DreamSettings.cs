@@ -48,6 +48,9 @@ public sealed record DreamSettings
     /// <summary>Memory budget for one tile when <see cref="TileSize"/> is automatic. Default <see cref="DefaultTileMemoryBudget"/> (1 GiB).</summary>
     public long TileMemoryBudget { get; internal init; } = DefaultTileMemoryBudget;
 
-    /// <summary>The tile size actually used: <see cref="TileSize"/>, or <c>√(budget / bytes per pixel)</c> rounded down to a multiple of 32.</summary>
+    /// <summary>
+    /// The tile size actually used: <see cref="TileSize"/>, or <c>√(budget / bytes per pixel)</c> rounded down to a
+    /// multiple of 32 and at least 256.
+    /// </summary>
     public int EffectiveTileSize => TileSize ?? Math.Max(256, (int)Math.Sqrt((double)TileMemoryBudget / EstimatedBytesPerPixel) / 32 * 32);
 }

@@ -235,7 +235,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         foreach (var layer in layers)
         {
             if (layer is null || !_index.TryGetValue(layer, out var i))
-                throw new ArgumentException($"unknown layer '{layer}'; valid layers: {string.Join(", ", _names)}", nameof(layers));
+                throw new ArgumentException(LayerNameErrors.UnknownLayer(Name, layer, _names), nameof(layers));
             if (!result.Contains(i)) result.Add(i);
         }
         return result.ToArray();

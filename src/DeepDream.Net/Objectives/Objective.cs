@@ -84,12 +84,6 @@ public abstract class Objective
             throw new ArgumentException(UnknownLayerMessage(extractor, layer), nameof(layer));
     }
 
-    internal static string UnknownLayerMessage(IFeatureExtractor extractor, string layer)
-    {
-        const int Shown = 40;
-        var names = extractor.LayerNames;
-        var list = string.Join(", ", names.Take(Shown));
-        if (names.Count > Shown) list += string.Create(CultureInfo.InvariantCulture, $", … ({names.Count - Shown} more; list them with `deepdream layers`)");
-        return $"Unknown layer '{layer}' for model '{extractor.Name}'; valid layers: {list}.";
-    }
+    internal static string UnknownLayerMessage(IFeatureExtractor extractor, string layer) =>
+        LayerNameErrors.UnknownLayer(extractor.Name, layer, extractor.LayerNames);
 }

@@ -128,6 +128,6 @@ public sealed class ModuleFeatureExtractorTests
         using var extractor = M.FromModule(new TinyNet(), Preprocessing.Raw);
         using var x = Input();
         var ex = Assert.Throws<ArgumentException>(() => extractor.Extract(x, ["body"]));
-        Assert.StartsWith("unknown layer 'body'; valid layers: stem, act, head", ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("Unknown layer 'body' for model 'custom'; valid layers: stem, act, head", ex.Message, StringComparison.Ordinal);
     }
 }

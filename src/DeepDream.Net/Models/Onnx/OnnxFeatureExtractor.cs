@@ -18,7 +18,6 @@ namespace DeepDream.Models.Onnx;
 public sealed class OnnxFeatureExtractor : IFeatureExtractor
 {
     private const int MaxProbeSize = 4096;
-    private const int NamesInMessage = 40;
 
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int> _layerIds;
@@ -181,9 +180,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (_layerIds.TryGetValue(layer, out var id)) return id;
-        var shown = string.Join(", ", LayerNames.Take(NamesInMessage));
-        var more = LayerNames.Count > NamesInMessage ? $", … ({LayerNames.Count - NamesInMessage} more; see LayerNames)" : "";
-        throw new ArgumentException($"unknown layer '{layer}'; valid layers: {shown}{more}", nameof(layer));
+        throw new ArgumentException(LayerNameErrors.UnknownLayer(Name, layer, LayerNames), nameof(layer));
     }
 
     private Tensor ProbeInput(int width, int height)

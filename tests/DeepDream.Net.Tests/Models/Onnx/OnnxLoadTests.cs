@@ -133,7 +133,7 @@ public sealed class OnnxLoadTests
         Assert.Equal(new long[] { 2, 2, 6, 7 }, result["features"].shape);
         AssertClose(result["c"].relu(), result["features"], 0);
         var e = Assert.Throws<ArgumentException>(() => model.Extract(x, ["conv9"]));
-        Assert.Contains("unknown layer 'conv9'; valid layers: features, c, y", e.Message);
+        Assert.Contains("Unknown layer 'conv9' for model 'tiny'; valid layers: features, c, y", e.Message);
     }
 
     [Fact]

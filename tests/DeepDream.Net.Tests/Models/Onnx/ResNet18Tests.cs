@@ -190,7 +190,8 @@ public sealed class ResNet18Tests : IClassFixture<ResNet18Fixture>
     {
         using var scope = NewDisposeScope();
         var e = Assert.Throws<ArgumentException>(() => _model.Extract(zeros(1, 3, 32, 32), ["layer9"]));
-        Assert.Contains("unknown layer 'layer9'", e.Message);
+        Assert.Contains("Unknown layer 'layer9' for model 'resnet18'; valid layers: stem, layer1, layer2, layer3, layer4,", e.Message);
+        Assert.Contains("… (17 more; list them with `deepdream layers` or ListLayers).", e.Message);
         Assert.Contains("valid layers: stem, layer1, layer2, layer3, layer4", e.Message);
         Assert.Throws<ArgumentException>(() => _model.GetMinimumInputSize(["nope"]));
     }
