@@ -25,9 +25,6 @@ namespace DeepDream.Features;
 /// </remarks>
 internal sealed class ModuleFeatureExtractor : IFeatureExtractor
 {
-    /// <summary>The largest edge the minimum-size probe tries.</summary>
-    private const int MaxProbeSize = 4096;
-
     [ThreadStatic]
     private static Capture? t_capture;
 
@@ -324,25 +321,9 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         return output;
     }
 
-    private int ProbeMinimumSize(int layer)
-    {
-        // Grow until the layer is computable, then bisect between the last failure and the first success.
-        var low = 0; // largest size known to fail (0: none tried)
-        var high = -1;
-        for (var s = 1; s <= MaxProbeSize; s *= 2)
-        {
-            if (Probe(layer, s)) { high = s; break; }
-            low = s;
-        }
-        if (high < 0)
-            throw new InvalidOperationException($"{Name} cannot compute layer '{_names[layer]}' for any input up to {MaxProbeSize}×{MaxProbeSize} pixels.");
-        while (high - low > 1)
-        {
-            var mid = (low + high) / 2;
-            if (Probe(layer, mid)) high = mid; else low = mid;
-        }
-        return high;
-    }
+    private int ProbeMinimumSize(int layer) =>
+        MinimumSizeSearch.Find(size => Probe(layer, size))
+        ?? throw new ModelLoadException($"{Name} cannot compute layer '{_names[layer]}' for any input up to {MinimumSizeSearch.MaxSize}×{MinimumSizeSearch.MaxSize} pixels.");
 
     private bool Probe(int layer, int size)
     {

@@ -17,7 +17,6 @@ namespace DeepDream.Models.Onnx;
 /// </remarks>
 public sealed class OnnxFeatureExtractor : IFeatureExtractor
 {
-    private const int MaxProbeSize = 4096;
 
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int> _layerIds;
@@ -201,27 +200,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
     private int ProbeMinimum(int id, string layer)
     {
-        // Double until the layer computes, then bisect between the last failure and the first success.
-        var low = 0;
-        var high = 1;
-        while (!Computes(id, high))
-        {
-            low = high;
-            high *= 2;
-            if (high > MaxProbeSize)
-            {
-                // Fixed-size graphs (e.g. a Reshape to a constant shape) only work at their declared size.
-                if (_graph.InputDims is [_, _, { } h, { } w] && Computes(id, (int)Math.Max(h, w))) return (int)Math.Max(h, w);
-                throw new InvalidOperationException($"Layer '{layer}' of '{Name}' cannot be computed for any square input up to {MaxProbeSize} pixels.");
-            }
-        }
-        while (high - low > 1)
-        {
-            var mid = low + (high - low) / 2;
-            if (Computes(id, mid)) high = mid;
-            else low = mid;
-        }
-        return high;
+        if (MinimumSizeSearch.Find(size => Computes(id, size)) is { } found) return found;
+        // Fixed-size graphs (e.g. a Reshape to a constant shape) only work at their declared size.
+        if (_graph.InputDims is [_, _, { } h, { } w] && Computes(id, (int)Math.Max(h, w))) return (int)Math.Max(h, w);
+        throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed for any square input up to {MinimumSizeSearch.MaxSize} pixels.");
     }
 
     /// <summary>The preprocessing tensors, made once per device.</summary>
