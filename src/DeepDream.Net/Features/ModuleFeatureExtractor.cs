@@ -38,8 +38,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     private readonly ConcurrentDictionary<string, int> _minimumSizes = new(StringComparer.Ordinal);
     private readonly IDisposable[] _extraDisposables;
     private string[] _names;
-    private Tensor _multiplier;
-    private Tensor _offset;
+    private PreprocessingTensors _preprocessing;
     private Device _device;
     private bool _disposed;
 
@@ -76,7 +75,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         module.eval();
         foreach (var p in module.parameters()) p.requires_grad = false;
         _device = module.parameters().FirstOrDefault()?.device ?? torch.CPU;
-        (_multiplier, _offset) = preprocessing.CreateAffine(_device);
+        _preprocessing = new PreprocessingTensors(preprocessing, _device);
 
         var names = new List<string>();
         var hooked = new List<(string Path, nn.Module Module)>();
@@ -119,10 +118,9 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(_disposed, this);
         _module.to(device);
-        var (multiplier, offset) = Preprocessing.CreateAffine(device);
-        _multiplier.Dispose();
-        _offset.Dispose();
-        (_multiplier, _offset) = (multiplier, offset);
+        var moved = new PreprocessingTensors(Preprocessing, device);
+        _preprocessing.Dispose();
+        _preprocessing = moved;
         foreach (var d in _extraDisposables) if (d is IDeviceMovable movable) movable.MoveTo(device);
         _device = device;
         return this;
@@ -191,8 +189,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         if (_disposed) return;
         _disposed = true;
         foreach (var remove in _hookRemovers) remove();
-        _multiplier.Dispose();
-        _offset.Dispose();
+        _preprocessing.Dispose();
         foreach (var d in _extraDisposables) d.Dispose();
         if (_ownsModule) _module.Dispose();
     }
@@ -248,7 +245,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         try
         {
             using var scope = torch.NewDisposeScope();
-            var x = Preprocessing.IsIdentity ? image.alias() : Preprocessing.Apply(image, _multiplier, _offset);
+            var x = _preprocessing.Apply(image);
             Walk(_nodes, ref x, capture);
             if (capture.Remaining > 0 && !shapesOnly)
             {

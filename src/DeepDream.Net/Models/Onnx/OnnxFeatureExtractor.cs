@@ -21,7 +21,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int> _layerIds;
     private readonly ConcurrentDictionary<int, int> _minimumSizes = new();
-    private Affine _affine;
+    private PreprocessingTensors _preprocessing;
     private bool _disposed;
 
     internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device)
@@ -45,7 +45,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         }
         LayerNames = names;
         Aliases = aliases.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-        _affine = new Affine(preprocessing, device);
+        _preprocessing = new PreprocessingTensors(preprocessing, device);
     }
 
     /// <inheritdoc />
@@ -92,8 +92,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(_disposed, this);
         _graph.To(device);
-        var old = _affine;
-        _affine = new Affine(Preprocessing, device);
+        var old = _preprocessing;
+        _preprocessing = new PreprocessingTensors(Preprocessing, device);
         old.Dispose();
         Device = device;
         return this;
@@ -116,9 +116,9 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         var result = new Dictionary<string, Tensor>(ids.Length, StringComparer.Ordinal);
         if (ids.Length == 0) return result;
 
-        var affine = _affine;
+        var preprocessing = _preprocessing; // one read: To() may swap it on another thread
         using var scope = NewDisposeScope();
-        var x = Preprocessing.Apply(image, affine.Multiplier, affine.Offset);
+        var x = preprocessing.Apply(image);
         if (_graph.ChannelsLast) x = OnnxGraph.Prepare(x, channelsLast: true);
         IReadOnlyList<Tensor?> values;
         try
@@ -172,7 +172,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         if (_disposed) return;
         _disposed = true;
         _graph.Dispose();
-        _affine.Dispose();
+        _preprocessing.Dispose();
     }
 
     private int Resolve(string layer)
@@ -204,26 +204,5 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         // Fixed-size graphs (e.g. a Reshape to a constant shape) only work at their declared size.
         if (_graph.InputDims is [_, _, { } h, { } w] && Computes(id, (int)Math.Max(h, w))) return (int)Math.Max(h, w);
         throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed for any square input up to {MinimumSizeSearch.MaxSize} pixels.");
-    }
-
-    /// <summary>The preprocessing tensors, made once per device.</summary>
-    private sealed class Affine : IDisposable
-    {
-        public Affine(Preprocessing preprocessing, Device device)
-        {
-            var (a, b) = preprocessing.CreateAffine(device);
-            Multiplier = a.DetachFromDisposeScope();
-            Offset = b.DetachFromDisposeScope();
-        }
-
-        public Tensor Multiplier { get; }
-
-        public Tensor Offset { get; }
-
-        public void Dispose()
-        {
-            Multiplier.Dispose();
-            Offset.Dispose();
-        }
     }
 }
