@@ -56,41 +56,19 @@ public class LeverBenchmarks
 
 /// <summary>(4b) Tiling: one step at 1024² untiled (the default tile size, 1024, covers it) against 512- and 256-pixel tiles.</summary>
 [MemoryDiagnoser]
-public class TilingBenchmarks
+public class TilingBenchmarks : SquareStepBenchmarkBase
 {
-    private const int Side = 1024;
-    private OnnxFeatureExtractor _model = null!;
-    private Dreamer _dreamer = null!;
-    private Tensor _input = null!;
+    private const int Side1024 = 1024;
 
     [Params(1024, 512, 256)]
     public int TileSize { get; set; }
 
-    [GlobalSetup]
-    public void Setup()
-    {
-        _model = Models.Models.ResNet18();
-        _dreamer = Workload.CreateDreamer(_model, steps: StepBenchmarks.Steps, octaves: 1, tileSize: TileSize);
-        using var image = Workload.SquareImage(Side);
-        _input = ImageTensor.ToTensor(image);
-    }
+    protected override int Side => Side1024;
 
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _input.Dispose();
-        _dreamer.Dispose();
-        _model.Dispose();
-    }
-
-    [Benchmark(OperationsPerInvoke = StepBenchmarks.Steps)]
-    public void Step()
-    {
-        using var output = _dreamer.Run(_input);
-    }
+    protected override int? Tile => TileSize;
 
     /// <summary>Useful work only (the untiled step's); overlapping tile context is overhead.</summary>
-    public static double? WorkFlops(string method, IReadOnlyDictionary<string, object> parameters) => ConvShapes.StepFlops(Side, Side);
+    public static double? WorkFlops(string method, IReadOnlyDictionary<string, object> parameters) => ConvShapes.StepFlops(Side1024, Side1024);
 }
 
 /// <summary>

@@ -5,9 +5,11 @@ using static TorchSharp.torch;
 
 namespace DeepDream.Benchmarks;
 
-/// <summary>(2) One dream step (jitter, gradient, normalised update, clamp) on a square image, through a one-octave dream.</summary>
-[MemoryDiagnoser]
-public class StepBenchmarks
+/// <summary>
+/// Steps of a one-octave dream on a square image (jitter, gradient, normalised update, clamp), reported per step.
+/// Derived classes choose the side and the tile size.
+/// </summary>
+public abstract class SquareStepBenchmarkBase
 {
     internal const int Steps = 4;
 
@@ -15,15 +17,18 @@ public class StepBenchmarks
     private Dreamer _dreamer = null!;
     private Tensor _input = null!;
 
-    [Params(224, 512, 1024)]
-    public int Size { get; set; }
+    /// <summary>The image side in pixels.</summary>
+    protected abstract int Side { get; }
+
+    /// <summary>The tile size, or null for the default.</summary>
+    protected virtual int? Tile => null;
 
     [GlobalSetup]
     public void Setup()
     {
         _model = Models.Models.ResNet18();
-        _dreamer = Workload.CreateDreamer(_model, steps: Steps, octaves: 1);
-        using var image = Workload.SquareImage(Size);
+        _dreamer = Workload.CreateDreamer(_model, steps: Steps, octaves: 1, tileSize: Tile);
+        using var image = Workload.SquareImage(Side);
         _input = ImageTensor.ToTensor(image);
     }
 
@@ -41,6 +46,16 @@ public class StepBenchmarks
     {
         using var output = _dreamer.Run(_input);
     }
+}
+
+/// <summary>(2) One dream step at 224², 512² and 1024².</summary>
+[MemoryDiagnoser]
+public class StepBenchmarks : SquareStepBenchmarkBase
+{
+    [Params(224, 512, 1024)]
+    public int Size { get; set; }
+
+    protected override int Side => Size;
 
     public static double? WorkFlops(string method, IReadOnlyDictionary<string, object> parameters)
     {
