@@ -47,12 +47,11 @@ cat > "$app/ConsumerApp.csproj" <<XML
 XML
 cat > "$app/Program.cs" <<'CS'
 using DeepDream;
-using DeepDream.Models;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
 using var img = Image.Load<Rgb24>("input.png");
-using var output = new DreamBuilder().UseModel(Models.ResNet18()).Octaves(4).Steps(2).Seed(1).Run(img);
+using var output = new DreamBuilder().UseModel(DreamModels.ResNet18()).Octaves(4).Steps(2).Seed(1).Run(img);
 output.SaveAsPng("output.png");
 
 var changed = 0;

@@ -29,7 +29,7 @@ public class LeverBenchmarks
     public void Setup()
     {
         _threadsBefore = torch.get_num_threads();
-        _model = Models.Models.CreateResNet18(foldBatchNorm: Variant != "bn-fold-off", channelsLast: Variant != "channels-first");
+        _model = DreamModels.CreateResNet18(foldBatchNorm: Variant != "bn-fold-off", channelsLast: Variant != "channels-first");
         if (Variant == "threads-1") torch.set_num_threads(1);
         _dreamer = Workload.CreateDreamer(_model);
         _image = Workload.LoadImage();
@@ -88,7 +88,7 @@ public class GradientPathBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _model = Models.Models.ResNet18();
+        _model = DreamModels.ResNet18();
         _evaluator = Objective.L2(Workload.Layer).Bind(_model);
         _gradients = new GradientComputer(_model, _evaluator, [Workload.Layer], tileSize: 4096);
         using var image = Workload.LoadImage();

@@ -26,7 +26,7 @@ internal static class PeakMemory
         var append = args.SkipWhile(a => a != "--append").Skip(1).FirstOrDefault();
 
         var clock = Stopwatch.StartNew();
-        using var model = Models.Models.ResNet18();
+        using var model = DreamModels.ResNet18();
         using Image<Rgb24> image = which == "reference"
             ? Workload.LoadImage()
             : Workload.SquareImage(int.Parse(which, CultureInfo.InvariantCulture));

@@ -24,7 +24,7 @@ internal static class Profiler
         if (Option(args, "--threads") is { } threads) torch.set_num_threads(threads);
         Console.WriteLine($"threads: {torch.get_num_threads()}, reps: {reps}");
 
-        using var model = Models.Models.ResNet18();
+        using var model = DreamModels.ResNet18();
         using var evaluator = Objective.L2(Workload.Layer).Bind(model);
         var gradients = new GradientComputer(model, evaluator, [Workload.Layer], tileSize: 4096);
         using var picture = Workload.LoadImage();
@@ -88,7 +88,7 @@ internal static class Profiler
     {
         var n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 3;
         using var picture = Workload.LoadImage();
-        using (var model = Models.Models.ResNet18())
+        using (var model = DreamModels.ResNet18())
         using (var dreamer = Workload.CreateDreamer(model))
         {
             for (var i = 0; i < n; i++)
@@ -101,7 +101,7 @@ internal static class Profiler
         for (var i = 0; i < n; i++)
         {
             var clock = Stopwatch.StartNew();
-            using var model = Models.Models.ResNet18();
+            using var model = DreamModels.ResNet18();
             using var dreamer = Workload.CreateDreamer(model);
             using var output = dreamer.Run(picture);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"fresh model run {i + 1}: {clock.Elapsed.TotalSeconds:F2} s (load {Results.LoadAverage()})"));
@@ -112,7 +112,7 @@ internal static class Profiler
     /// <summary>Prints the operators up to layer3, the convolutions at the full-size octave and the FLOP count per octave.</summary>
     public static int Shapes()
     {
-        using var model = Models.Models.ResNet18();
+        using var model = DreamModels.ResNet18();
         var info = SixLabors.ImageSharp.Image.Identify(Workload.ImagePath(Workload.ReferenceImage));
         var sizes = Workload.OctaveSizes(model, info.Width, info.Height);
         var target = model.Graph.ProducerOf(model.Graph.RuntimeId(model.Aliases[Workload.Layer]));

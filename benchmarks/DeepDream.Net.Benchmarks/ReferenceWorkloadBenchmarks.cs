@@ -22,7 +22,7 @@ public class ReferenceWorkloadBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _model = Models.Models.ResNet18();
+        _model = DreamModels.ResNet18();
         _dreamer = Workload.CreateDreamer(_model);
         _image = Workload.LoadImage();
         var sizes = Workload.OctaveSizes(_model, _image.Width, _image.Height);
@@ -51,7 +51,7 @@ public class ReferenceWorkloadBenchmarks
     [Benchmark]
     public void DreamWithModelLoad()
     {
-        using var model = Models.Models.ResNet18();
+        using var model = DreamModels.ResNet18();
         using var dreamer = Workload.CreateDreamer(model);
         using var output = dreamer.Run(_image);
     }
@@ -80,7 +80,7 @@ public class ReferenceWorkloadBenchmarks
 
     internal static readonly Lazy<(IReadOnlyList<OctaveSize> Sizes, OctaveSize Full)> ReferenceSizes = new(() =>
     {
-        using var model = Models.Models.ResNet18();
+        using var model = DreamModels.ResNet18();
         var info = Image.Identify(Workload.ImagePath(Workload.ReferenceImage));
         var sizes = Workload.OctaveSizes(model, info.Width, info.Height);
         return (sizes, sizes[0]);

@@ -26,7 +26,7 @@ public abstract class SquareStepBenchmarkBase
     [GlobalSetup]
     public void Setup()
     {
-        _model = Models.Models.ResNet18();
+        _model = DreamModels.ResNet18();
         _dreamer = Workload.CreateDreamer(_model, steps: Steps, octaves: 1, tileSize: Tile);
         using var image = Workload.SquareImage(Side);
         _input = ImageTensor.ToTensor(image);

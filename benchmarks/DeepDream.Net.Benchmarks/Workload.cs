@@ -76,7 +76,7 @@ internal static class ConvShapes
         lock (Gate)
         {
             if (Cache.TryGetValue((height, width), out var list)) return list;
-            using var model = Models.Models.ResNet18();
+            using var model = DreamModels.ResNet18();
             list = Of(model, height, width);
             Cache[(height, width)] = list;
             return list;

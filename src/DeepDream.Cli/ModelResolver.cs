@@ -1,5 +1,4 @@
 using DeepDream.Features;
-using ModelFactory = DeepDream.Models.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,8 +33,8 @@ internal sealed record ModelRequest(ModelSource Source, string? Path, string? Ar
 }
 
 /// <summary>
-/// The one adapter between the CLI and the library's model factories (<c>Models.ResNet18</c>, <c>Models.FromOnnx</c>,
-/// <c>Models.FromTorchVision</c>): validates the model options (usage errors, exit 2) and loads the model (model errors,
+/// The one adapter between the CLI and the library's model factories (<c>DreamModels.ResNet18</c>, <c>DreamModels.FromOnnx</c>,
+/// <c>DreamModels.FromTorchVision</c>): validates the model options (usage errors, exit 2) and loads the model (model errors,
 /// exit 4).
 /// </summary>
 internal static class ModelResolver
@@ -91,9 +90,9 @@ internal static class ModelResolver
         {
             return overrideFactory is not null ? overrideFactory(request) : request.Source switch
             {
-                ModelSource.Embedded => ModelFactory.ResNet18(request.Device),
-                ModelSource.Onnx => ModelFactory.FromOnnx(request.Path!, request.Preprocessing!, request.Device),
-                _ => ModelFactory.FromTorchVision(request.Architecture!, request.Path!, request.Device),
+                ModelSource.Embedded => DreamModels.ResNet18(request.Device),
+                ModelSource.Onnx => DreamModels.FromOnnx(request.Path!, request.Preprocessing!, request.Device),
+                _ => DreamModels.FromTorchVision(request.Architecture!, request.Path!, request.Device),
             };
         }
         catch (Exception e) when (e is ModelLoadException or UsageException)

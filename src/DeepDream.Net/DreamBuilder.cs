@@ -17,7 +17,7 @@ namespace DeepDream;
 /// </summary>
 /// <example>
 /// <code>
-/// using var output = new DreamBuilder().UseModel(Models.ResNet18()).Octaves(4).Run(image);
+/// using var output = new DreamBuilder().UseModel(DreamModels.ResNet18()).Octaves(4).Run(image);
 /// </code>
 /// </example>
 public sealed class DreamBuilder
@@ -36,7 +36,7 @@ public sealed class DreamBuilder
     private bool _built;
 
     /// <summary>
-    /// The network to dream with. Default: the embedded ImageNet ResNet18 (<c>Models.ResNet18()</c>), loaded at
+    /// The network to dream with. Default: the embedded ImageNet ResNet18 (<c>DreamModels.ResNet18()</c>), loaded at
     /// <see cref="Build"/>.
     /// </summary>
     /// <param name="model">The feature extractor.</param>
@@ -215,7 +215,7 @@ public sealed class DreamBuilder
     public Dreamer Build()
     {
         EnsureNotBuilt();
-        var model = _model ?? global::DeepDream.Models.Models.ResNet18(_device);
+        var model = _model ?? DreamModels.ResNet18(_device);
         var ownsModel = _model is null || _ownsModel;
         try
         {

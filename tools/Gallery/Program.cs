@@ -12,7 +12,7 @@ var samples = args.Length > 1 ? args[1] : Path.Combine("samples", "images");
 var output = args.Length > 0 ? args[0] : Path.Combine("docs", "images");
 Directory.CreateDirectory(output);
 var encoder = new JpegEncoder { Quality = 85 };
-using var model = DeepDream.Models.Models.ResNet18();
+using var model = DeepDream.DreamModels.ResNet18();
 var clock = Stopwatch.StartNew();
 
 Image<Rgb24> Load(string name, int width)

@@ -14,7 +14,7 @@ public sealed class ModelSourcesDreamTests(SharedResNet18 resnet) : IClassFixtur
     {
         var weights = Path.Combine(AppContext.BaseDirectory, "TestData", "fixtures", "googlenet_seed0.pth");
         using var input = TestImages.LoadSmall("chelsea.png", 96);
-        using var output = new DreamBuilder().UseModel(DeepDream.Models.Models.FromTorchVision("googlenet", weights))
+        using var output = new DreamBuilder().UseModel(DeepDream.DreamModels.FromTorchVision("googlenet", weights))
             .Layer("inception4c").Octaves(2).Steps(2).Seed(1).Run(input);
         Assert.Equal((input.Width, input.Height), (output.Width, output.Height));
         Assert.True(MeanAbsoluteDifference(input, output) > 0.002);

@@ -1,7 +1,6 @@
 using DeepDream.Features;
 using TorchSharp;
 using static TorchSharp.torch;
-using M = DeepDream.Models.Models;
 
 namespace DeepDream.Tests.Features;
 
@@ -44,7 +43,7 @@ public sealed class ModuleFeatureExtractorTests
     public void FromModule_CustomModule_ListsLayersInFiringOrderAndComputesExactValues()
     {
         using var scope = NewDisposeScope();
-        using var extractor = M.FromModule(new TinyNet(), Preprocessing.Raw, "tiny");
+        using var extractor = DreamModels.FromModule(new TinyNet(), Preprocessing.Raw, "tiny");
         Assert.Equal("tiny", extractor.Name);
         Assert.Equal(new[] { "stem", "act", "head" }, extractor.LayerNames);
 
@@ -64,7 +63,7 @@ public sealed class ModuleFeatureExtractorTests
         var head = (nn.Module<Tensor, Tensor>)net.named_children().Single(c => c.name == "head").module;
         // Registered before the extractor's own hooks, so it runs first even when the extractor stops the pass at head.
         var hook = head.register_forward_hook((_, _, o) => { headCalls++; return o; });
-        using var extractor = M.FromModule(net, Preprocessing.Raw);
+        using var extractor = DreamModels.FromModule(net, Preprocessing.Raw);
         headCalls = 0; // the layer-order probe ran the module once
         var act = extractor.Extract(Input(), ["act"])["act"];
         Assert.Equal(0, headCalls);
@@ -79,7 +78,7 @@ public sealed class ModuleFeatureExtractorTests
     {
         using var scope = NewDisposeScope();
         // y = (x − 0.5) / (0.5, 0.25, 1): stem c0 = (x0 − 0.5)·2, c1 = (x1 − 0.5)·4 − (x2 − 0.5).
-        using var extractor = M.FromModule(new TinyNet(), new Preprocessing([0.5f, 0.5f, 0.5f], [0.5f, 0.25f, 1f]));
+        using var extractor = DreamModels.FromModule(new TinyNet(), new Preprocessing([0.5f, 0.5f, 0.5f], [0.5f, 0.25f, 1f]));
         var stem = extractor.Extract(Input(), ["stem"])["stem"].data<float>().ToArray();
         Assert.Equal(new float[] { 0f, -3f, 3f, -1f, 0.5f, -0.5f, 9.5f, 2f }, stem);
     }
@@ -89,7 +88,7 @@ public sealed class ModuleFeatureExtractorTests
     {
         using var scope = NewDisposeScope();
         var net = new TinyNet();
-        using var extractor = M.FromModule(net, Preprocessing.Raw);
+        using var extractor = DreamModels.FromModule(net, Preprocessing.Raw);
         Assert.All(net.parameters(), p => Assert.False(p.requires_grad));
         var x = Input().requires_grad_(true);
         extractor.Extract(x, ["head"])["head"].sum().backward();
@@ -104,7 +103,7 @@ public sealed class ModuleFeatureExtractorTests
         var conv = nn.Conv2d(3, 4, 3, padding: 1);
         var pool = nn.MaxPool2d(2);
         var seq = nn.Sequential(("conv", conv), ("relu", nn.ReLU()), ("pool", pool));
-        using var extractor = M.FromModule(seq, Preprocessing.Raw, ownsModule: false);
+        using var extractor = DreamModels.FromModule(seq, Preprocessing.Raw, ownsModule: false);
         Assert.Equal(new[] { "conv", "relu", "pool" }, extractor.LayerNames);
         var poolCalls = 0;
         var hook = pool.register_forward_hook((_, _, o) => { poolCalls++; return o; });
@@ -125,7 +124,7 @@ public sealed class ModuleFeatureExtractorTests
     [Fact]
     public void FromModule_UnknownLayer_ListsValidLayers()
     {
-        using var extractor = M.FromModule(new TinyNet(), Preprocessing.Raw);
+        using var extractor = DreamModels.FromModule(new TinyNet(), Preprocessing.Raw);
         using var x = Input();
         var ex = Assert.Throws<ArgumentException>(() => extractor.Extract(x, ["body"]));
         Assert.StartsWith("Unknown layer 'body' for model 'custom'; valid layers: stem, act, head", ex.Message, StringComparison.Ordinal);

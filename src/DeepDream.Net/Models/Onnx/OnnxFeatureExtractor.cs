@@ -12,8 +12,8 @@ namespace DeepDream.Models.Onnx;
 /// </summary>
 /// <remarks>
 /// <see cref="Extract"/> keeps no mutable state and may be called from several threads at once; <see cref="To"/> and
-/// <see cref="Dispose"/> must not run concurrently with it. Get instances from <see cref="Models.ResNet18"/> or
-/// <see cref="Models.FromOnnx(string, Preprocessing, OnnxImportOptions, Device?)"/>.
+/// <see cref="Dispose"/> must not run concurrently with it. Get instances from <see cref="DreamModels.ResNet18"/> or
+/// <see cref="DreamModels.FromOnnx(string, Preprocessing, OnnxImportOptions, Device?)"/>.
 /// </remarks>
 public sealed class OnnxFeatureExtractor : IFeatureExtractor
 {

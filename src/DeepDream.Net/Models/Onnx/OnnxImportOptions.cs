@@ -1,6 +1,6 @@
 namespace DeepDream.Models.Onnx;
 
-/// <summary>Settings for importing an ONNX model with <see cref="Models.FromOnnx(string, Features.Preprocessing, OnnxImportOptions, TorchSharp.torch.Device?)"/>.</summary>
+/// <summary>Settings for importing an ONNX model with <see cref="DreamModels.FromOnnx(string, Features.Preprocessing, OnnxImportOptions, TorchSharp.torch.Device?)"/>.</summary>
 public sealed class OnnxImportOptions
 {
     /// <summary>Creates options with every value at its default.</summary>

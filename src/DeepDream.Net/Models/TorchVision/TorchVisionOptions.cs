@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace DeepDream.Models.TorchVision;
 
-/// <summary>Settings for <see cref="Models.FromTorchVision(string, string, TorchVisionOptions)"/>.</summary>
+/// <summary>Settings for <see cref="DreamModels.FromTorchVision(string, string, TorchVisionOptions)"/>.</summary>
 public sealed class TorchVisionOptions
 {
     /// <summary>Creates options with every value at its default.</summary>

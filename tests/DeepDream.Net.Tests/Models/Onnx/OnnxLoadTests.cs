@@ -3,7 +3,6 @@ using DeepDream.Models.Onnx;
 using TorchSharp;
 using static DeepDream.Tests.Models.Onnx.OnnxTestRunner;
 using static TorchSharp.torch;
-using DeepDreamModels = DeepDream.Models.Models;
 
 namespace DeepDream.Tests.Models.Onnx;
 
@@ -21,7 +20,7 @@ public sealed class OnnxLoadTests
     {
         var path = new OnnxTestWriter().Input("x").Output("y")
             .Node("Relu", ["x"], ["r"]).Node("Einsum", ["r"], ["y"], name: "my_einsum").Save();
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains(path, e.Message);
         Assert.Contains("'Einsum'", e.Message);
         Assert.Contains("'my_einsum'", e.Message);
@@ -33,7 +32,7 @@ public sealed class OnnxLoadTests
     public void MissingFile_ThrowsModelLoadExceptionNamingThePath()
     {
         var path = Path.Combine(Path.GetTempPath(), "deepdream-onnx-tests", "does-not-exist.onnx");
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains(path, e.Message);
         Assert.Contains("does not exist", e.Message);
     }
@@ -44,7 +43,7 @@ public sealed class OnnxLoadTests
         var bytes = ConvRelu().ToBytes();
         var path = Path.Combine(Path.GetDirectoryName(ConvRelu().Save())!, "truncated.onnx");
         File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains(path, e.Message);
         Assert.Contains("truncated", e.Message);
     }
@@ -57,7 +56,7 @@ public sealed class OnnxLoadTests
     {
         var path = Path.Combine(Path.GetDirectoryName(ConvRelu().Save())!, "text.onnx");
         File.WriteAllText(path, content);
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains(path, e.Message);
         Assert.Contains("not a valid ONNX model", e.Message);
     }
@@ -66,7 +65,7 @@ public sealed class OnnxLoadTests
     public void NodeInputWithoutProducer_ThrowsModelLoadException()
     {
         var path = new OnnxTestWriter().Input("x").Output("y").Node("Add", ["x", "ghost"], ["y"], name: "adder").Save();
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains("'ghost'", e.Message);
         Assert.Contains("'adder'", e.Message);
     }
@@ -114,7 +113,7 @@ public sealed class OnnxLoadTests
         Assert.Equal(weights, Values(y));
 
         File.Delete(Path.Combine(dir, "weights.bin"));
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains("weights.bin", e.Message);
         Assert.Contains("does not exist", e.Message);
     }
@@ -123,7 +122,7 @@ public sealed class OnnxLoadTests
     public void FromOnnx_ExtractorListsAliasesFirstAndComputesLayers()
     {
         var path = ConvRelu().Save("tiny.onnx");
-        using var model = DeepDreamModels.FromOnnx(path, Preprocessing.Raw,
+        using var model = DreamModels.FromOnnx(path, Preprocessing.Raw,
             new OnnxImportOptions { LayerAliases = new Dictionary<string, string> { ["features"] = "y" } });
         Assert.Equal("tiny", model.Name);
         Assert.Equal(["features", "c", "y"], model.LayerNames);
@@ -140,7 +139,7 @@ public sealed class OnnxLoadTests
     public void FromOnnx_BadAlias_ThrowsModelLoadException()
     {
         var path = ConvRelu().Save();
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw,
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw,
             new OnnxImportOptions { LayerAliases = new Dictionary<string, string> { ["deep"] = "nowhere" } }));
         Assert.Contains("nowhere", e.Message);
     }
@@ -151,7 +150,7 @@ public sealed class OnnxLoadTests
         var model = ConvRelu()
             .Init("w2", [.. Enumerable.Repeat(0.1f, 2 * 2 * 3 * 3)], 2, 2, 3, 3)
             .Node("Conv", ["y", "w2"], ["z"], name: "conv2");
-        using var extractor = DeepDreamModels.FromOnnx(model.Save(), Preprocessing.Raw);
+        using var extractor = DreamModels.FromOnnx(model.Save(), Preprocessing.Raw);
         Assert.Equal(3, extractor.GetMinimumInputSize(["y"]));
         Assert.Equal(5, extractor.GetMinimumInputSize(["z"]));
         Assert.Equal(5, extractor.GetMinimumInputSize(["y", "z"]));
@@ -165,7 +164,7 @@ public sealed class OnnxLoadTests
     public void Extract_AppliesPreprocessing()
     {
         var model = new OnnxTestWriter().Input("x").Output("y").Node("Identity", ["x"], ["y"]);
-        using var extractor = DeepDreamModels.FromOnnx(model.Save(), new Preprocessing([1f, 2f, 3f], [2f, 2f, 2f], bgr: true, scale: 10f));
+        using var extractor = DreamModels.FromOnnx(model.Save(), new Preprocessing([1f, 2f, 3f], [2f, 2f, 2f], bgr: true, scale: 10f));
         using var scope = NewDisposeScope();
         var rgb = tensor(new[] { 0.1f, 0.2f, 0.3f }).reshape(1, 3, 1, 1);
         // BGR order: (10·0.3 − 1)/2, (10·0.2 − 2)/2, (10·0.1 − 3)/2.
@@ -190,7 +189,7 @@ public sealed class OnnxLoadTests
     {
         // The Reshape after 'y' cannot work for this input; asking only for 'y' must not run it.
         var model = ConvRelu().InitLongs("bad", [7, 7, 7], 3).Node("Reshape", ["y", "bad"], ["z"]);
-        using var extractor = DeepDreamModels.FromOnnx(model.Save(), Preprocessing.Raw);
+        using var extractor = DreamModels.FromOnnx(model.Save(), Preprocessing.Raw);
         using var scope = NewDisposeScope();
         var x = rand(1, 3, 5, 5, generator: new Generator(14));
         Assert.Equal(new long[] { 1, 2, 3, 3 }, extractor.Extract(x, ["y"])["y"].shape);
@@ -200,7 +199,7 @@ public sealed class OnnxLoadTests
     [Fact]
     public void ToAndDispose_BehaveAsDocumented()
     {
-        var extractor = DeepDreamModels.FromOnnx(ConvRelu().Save(), Preprocessing.Raw);
+        var extractor = DreamModels.FromOnnx(ConvRelu().Save(), Preprocessing.Raw);
         Assert.Same(extractor, extractor.To(CPU));
         using (var scope = NewDisposeScope())
             Assert.Equal(new long[] { 1, 2, 2, 2 }, extractor.Extract(rand(1, 3, 4, 4), ["y"])["y"].shape);
@@ -215,7 +214,7 @@ public sealed class OnnxLoadTests
         var path = new OnnxTestWriter(opset: 7).Input("x").Output("y")
             .Init("g", [1f], 1).Init("b", [0f], 1).Init("m", [0f], 1).Init("v", [1f], 1)
             .Node("BatchNormalization", ["x", "g", "b", "m", "v"], ["y"], name: "bn0", attributes: [("spatial", 0L)]).Save();
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains("'bn0'", e.Message);
         Assert.Contains("spatial=0", e.Message);
     }
@@ -224,7 +223,7 @@ public sealed class OnnxLoadTests
     public void SecondGraphInput_IsRejectedWithAnExplanation()
     {
         var path = new OnnxTestWriter().Input("x").Input("mask").Output("y").Node("Mul", ["x", "mask"], ["y"], name: "masking").Save();
-        var e = Assert.Throws<ModelLoadException>(() => DeepDreamModels.FromOnnx(path, Preprocessing.Raw));
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains("'mask'", e.Message);
         Assert.Contains("single image input", e.Message);
     }
@@ -237,7 +236,7 @@ public sealed class OnnxLoadTests
             .InitLongs("shape", [1, 12], 2)
             .Node("Reshape", ["x", "shape"], ["y"])
             .Save("fixed-reshape.onnx");
-        using var extractor = DeepDreamModels.FromOnnx(path, Preprocessing.Raw, new OnnxImportOptions { ChannelsLast = false });
+        using var extractor = DreamModels.FromOnnx(path, Preprocessing.Raw, new OnnxImportOptions { ChannelsLast = false });
         using var scope = NewDisposeScope();
         Assert.Equal(new long[] { 1, 12 }, extractor.Extract(zeros(1, 3, 2, 2), ["y"])["y"].shape);
         var error = Assert.Throws<DeepDreamException>(() => extractor.Extract(zeros(1, 3, 3, 5), ["y"]));

@@ -1,14 +1,13 @@
 using DeepDream.Models.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
-using DeepDreamModels = DeepDream.Models.Models;
 
 namespace DeepDream.Tests.Models.Onnx;
 
 /// <summary>Loads the embedded ResNet18 once for the ResNet18 tests.</summary>
 public sealed class ResNet18Fixture : IDisposable
 {
-    public ResNet18Fixture() => Model = DeepDreamModels.ResNet18();
+    public ResNet18Fixture() => Model = DreamModels.ResNet18();
 
     public OnnxFeatureExtractor Model { get; }
 
@@ -81,9 +80,9 @@ public sealed class ResNet18Tests : IClassFixture<ResNet18Fixture>
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var graph = OnnxModelLoader.LoadResourceGraph(typeof(DeepDreamModels).Assembly, DeepDreamModels.ResNet18Resource,
+        var graph = OnnxModelLoader.LoadResourceGraph(typeof(DreamModels).Assembly, DreamModels.ResNet18Resource,
             new OnnxImportOptions { SymmetricPadsFromBegin = false }, CPU);
-        using var exact = new OnnxFeatureExtractor("exact", graph, DeepDreamModels.ResNet18Preprocessing, ResNetAliases.Find(graph), CPU);
+        using var exact = new OnnxFeatureExtractor("exact", graph, DreamModels.ResNet18Preprocessing, ResNetAliases.Find(graph), CPU);
         var image = rand(1, 3, 96, 128, generator: new Generator(3));
         var a = _model.Extract(image, ["layer4"])["layer4"];
         var b = exact.Extract(image, ["layer4"])["layer4"];
@@ -100,9 +99,9 @@ public sealed class ResNet18Tests : IClassFixture<ResNet18Fixture>
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var graph = OnnxModelLoader.LoadResourceGraph(typeof(DeepDreamModels).Assembly, DeepDreamModels.ResNet18Resource,
+        var graph = OnnxModelLoader.LoadResourceGraph(typeof(DreamModels).Assembly, DreamModels.ResNet18Resource,
             new OnnxImportOptions { SymmetricPadsFromBegin = true, FoldBatchNorm = false, ChannelsLast = false }, CPU);
-        using var unfolded = new OnnxFeatureExtractor("unfolded", graph, DeepDreamModels.ResNet18Preprocessing, ResNetAliases.Find(graph), CPU);
+        using var unfolded = new OnnxFeatureExtractor("unfolded", graph, DreamModels.ResNet18Preprocessing, ResNetAliases.Find(graph), CPU);
         Assert.Contains(unfolded.Graph.Ops, o => o.OpType == "BatchNormalization");
         Assert.DoesNotContain(_model.Graph.Ops, o => o.OpType == "BatchNormalization");
         var image = rand(1, 3, 64, 80, generator: new Generator(4));

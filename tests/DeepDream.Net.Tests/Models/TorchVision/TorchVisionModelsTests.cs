@@ -4,7 +4,6 @@ using DeepDream.Models.TorchVision;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
-using M = DeepDream.Models.Models;
 
 namespace DeepDream.Tests.Models.TorchVision;
 
@@ -27,7 +26,7 @@ public sealed class TorchVisionModelsTests
     private static IFeatureExtractor Untrained(string architecture, TorchVisionOptions? options = null)
     {
         manual_seed(7);
-        return M.CreateTorchVision(M.ResolveArchitecture(architecture), options ?? new TorchVisionOptions(), load: null);
+        return DreamModels.CreateTorchVision(DreamModels.ResolveArchitecture(architecture), options ?? new TorchVisionOptions(), load: null);
     }
 
     private static nn.Module<Tensor, Tensor> ModuleOf(IFeatureExtractor extractor) => ((ModuleFeatureExtractor)extractor).Module;
@@ -39,7 +38,7 @@ public sealed class TorchVisionModelsTests
     public void GoogLeNetFixture_RawPreprocessing_MatchesPyTorchActivations()
     {
         using var scope = NewDisposeScope();
-        using var extractor = M.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
+        using var extractor = DreamModels.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
         string[] layers = ["inception3b", "inception4c", "inception5b", "logits"];
         var x = SineInput(224, 224);
         var got = extractor.Extract(x, layers);
@@ -66,7 +65,7 @@ public sealed class TorchVisionModelsTests
     public void GoogLeNetFixture_ExtractorLogits_EqualModuleForward()
     {
         using var scope = NewDisposeScope();
-        using var extractor = M.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
+        using var extractor = DreamModels.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
         var x = SineInput(96, 112);
         using var noGrad = no_grad();
         var expected = ModuleOf(extractor).call(x);
@@ -77,28 +76,28 @@ public sealed class TorchVisionModelsTests
     [Fact]
     public void FromTorchVision_GoogLeNet_DefaultsToTransformInputConvention()
     {
-        using var withDefault = M.FromTorchVision("GoogLeNet", s_fixture);
+        using var withDefault = DreamModels.FromTorchVision("GoogLeNet", s_fixture);
         Assert.Equal([0.5f, 0.5f, 0.5f], withDefault.Preprocessing.Mean);
         Assert.Equal([0.5f, 0.5f, 0.5f], withDefault.Preprocessing.Std);
         Assert.Equal("googlenet", withDefault.Name);
-        using var plain = M.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { TransformInput = false });
+        using var plain = DreamModels.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { TransformInput = false });
         Assert.Same(Preprocessing.ImageNet, plain.Preprocessing);
     }
 
     [Fact]
     public void FromTorchVision_UnknownArchitecture_ThrowsListingSupported()
     {
-        var ex = Assert.Throws<ArgumentException>(() => M.FromTorchVision("resnet19", s_fixture));
+        var ex = Assert.Throws<ArgumentException>(() => DreamModels.FromTorchVision("resnet19", s_fixture));
         Assert.Contains("unknown TorchVision architecture 'resnet19'", ex.Message, StringComparison.Ordinal);
         Assert.Contains("resnet18, resnet34", ex.Message, StringComparison.Ordinal);
         Assert.Contains("googlenet", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("vgg19_bn", M.TorchVisionArchitectures);
+        Assert.Contains("vgg19_bn", DreamModels.TorchVisionArchitectures);
     }
 
     [Fact]
     public void FromTorchVision_GoogLeNetWeightsIntoResNet18_NamesFileAndKeys()
     {
-        var ex = Assert.Throws<ModelLoadException>(() => M.FromTorchVision("resnet18", s_fixture));
+        var ex = Assert.Throws<ModelLoadException>(() => DreamModels.FromTorchVision("resnet18", s_fixture));
         Assert.Contains(s_fixture, ex.Message, StringComparison.Ordinal);
         Assert.Contains("does not fit resnet18", ex.Message, StringComparison.Ordinal);
         Assert.Contains("missing key(s): conv1.weight", ex.Message, StringComparison.Ordinal);
@@ -109,7 +108,7 @@ public sealed class TorchVisionModelsTests
     [Fact]
     public void FromTorchVision_WrongClassCount_ReportsShapeMismatch()
     {
-        var ex = Assert.Throws<ModelLoadException>(() => M.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { NumClasses = 10 }));
+        var ex = Assert.Throws<ModelLoadException>(() => DreamModels.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { NumClasses = 10 }));
         Assert.Contains("fc.weight (file [1000, 1024], googlenet [10, 1024])", ex.Message, StringComparison.Ordinal);
     }
 
@@ -121,7 +120,7 @@ public sealed class TorchVisionModelsTests
         {
             var bytes = File.ReadAllBytes(s_fixture);
             File.WriteAllBytes(path, bytes.AsSpan(0, bytes.Length / 2).ToArray());
-            var ex = Assert.Throws<ModelLoadException>(() => M.FromTorchVision("googlenet", path));
+            var ex = Assert.Throws<ModelLoadException>(() => DreamModels.FromTorchVision("googlenet", path));
             Assert.Contains(path, ex.Message, StringComparison.Ordinal);
             Assert.Contains("truncated", ex.Message, StringComparison.Ordinal);
         }
@@ -138,10 +137,10 @@ public sealed class TorchVisionModelsTests
         try
         {
             File.WriteAllText(path, "this is not a PyTorch file");
-            var ex = Assert.Throws<ModelLoadException>(() => M.FromTorchVision("resnet18", path));
+            var ex = Assert.Throws<ModelLoadException>(() => DreamModels.FromTorchVision("resnet18", path));
             Assert.Contains(path, ex.Message, StringComparison.Ordinal);
             var missing = Path.Combine(Path.GetTempPath(), $"dd-missing-{Guid.NewGuid():N}.pth");
-            var ex2 = Assert.Throws<ModelLoadException>(() => M.FromTorchVision("resnet18", missing));
+            var ex2 = Assert.Throws<ModelLoadException>(() => DreamModels.FromTorchVision("resnet18", missing));
             Assert.Contains("does not exist", ex2.Message, StringComparison.Ordinal);
             Assert.Contains(missing, ex2.Message, StringComparison.Ordinal);
         }
@@ -158,9 +157,9 @@ public sealed class TorchVisionModelsTests
         var path = Path.Combine(Path.GetTempPath(), $"dd-{Guid.NewGuid():N}.safetensors");
         try
         {
-            using var fromPth = M.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
+            using var fromPth = DreamModels.FromTorchVision("googlenet", s_fixture, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
             ModuleOf(fromPth).save_safetensors(path);
-            using var fromSafetensors = M.FromTorchVision("googlenet", path, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
+            using var fromSafetensors = DreamModels.FromTorchVision("googlenet", path, new TorchVisionOptions { Preprocessing = Preprocessing.Raw });
             var x = SineInput(64, 64);
             var a = fromPth.Extract(x, ["inception4c"])["inception4c"];
             var b = fromSafetensors.Extract(x, ["inception4c"])["inception4c"];
@@ -257,7 +256,7 @@ public sealed class TorchVisionModelsTests
     public void GetMinimumInputSize_GoogLeNet_IsTheSmallestSizeThatWorks()
     {
         using var scope = NewDisposeScope();
-        using var extractor = M.FromTorchVision("googlenet", s_fixture);
+        using var extractor = DreamModels.FromTorchVision("googlenet", s_fixture);
         var min = extractor.GetMinimumInputSize(["inception5b"]);
         Assert.True(min > 1);
         Assert.Equal(min, extractor.GetMinimumInputSize(["inception5b", "conv1"])); // cached and max over layers
@@ -277,7 +276,7 @@ public sealed class TorchVisionModelsTests
         Assert.Equal(new long[] { 1, 1000 }, layers.Single(l => l.Name == "logits").Shape);
         Assert.Equal(64, layers.Single(l => l.Name == "layer1.0.conv2").Channels);
 
-        using var g = M.FromTorchVision("googlenet", s_fixture);
+        using var g = DreamModels.FromTorchVision("googlenet", s_fixture);
         var min = g.GetMinimumInputSize(["inception5b"]);
         var small = g.ListLayers(min - 1, min - 1);
         Assert.Empty(small.Single(l => l.Name == "inception5b").Shape);
@@ -342,7 +341,7 @@ public sealed class TorchVisionModelsTests
             }
         }
         IFeatureExtractor Build(bool fold) =>
-            M.CreateTorchVision(M.ResolveArchitecture(architecture), new TorchVisionOptions { FoldBatchNorm = fold }, Initialise);
+            DreamModels.CreateTorchVision(DreamModels.ResolveArchitecture(architecture), new TorchVisionOptions { FoldBatchNorm = fold }, Initialise);
         using var folded = Build(true);
         using var plain = Build(false);
         (Tensor Layer, Tensor Grad) Run(IFeatureExtractor e)

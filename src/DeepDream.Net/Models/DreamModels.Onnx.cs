@@ -1,11 +1,12 @@
+using DeepDream.Models;
 using System.Reflection;
 using DeepDream.Features;
 using DeepDream.Models.Onnx;
 using static TorchSharp.torch;
 
-namespace DeepDream.Models;
+namespace DeepDream;
 
-public static partial class Models
+public static partial class DreamModels
 {
     /// <summary>Manifest resource name of the embedded ResNet18 ONNX file.</summary>
     internal const string ResNet18Resource = "DeepDream.Models.ResNet18.onnx";
@@ -29,7 +30,7 @@ public static partial class Models
     {
         device ??= CPU;
         var options = new OnnxImportOptions { SymmetricPadsFromBegin = true, Name = "resnet18", FoldBatchNorm = foldBatchNorm, ChannelsLast = channelsLast };
-        var graph = OnnxModelLoader.LoadResourceGraph(typeof(Models).Assembly, ResNet18Resource, options, device);
+        var graph = OnnxModelLoader.LoadResourceGraph(typeof(DreamModels).Assembly, ResNet18Resource, options, device);
         try
         {
             return new OnnxFeatureExtractor("resnet18", graph, ResNet18Preprocessing, ResNetAliases.Find(graph), device);

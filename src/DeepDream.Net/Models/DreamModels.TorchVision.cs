@@ -1,11 +1,12 @@
+using DeepDream.Models;
 using DeepDream.Features;
 using DeepDream.Models.TorchVision;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace DeepDream.Models;
+namespace DeepDream;
 
-public static partial class Models
+public static partial class DreamModels
 {
     /// <summary>
     /// The architectures <see cref="FromTorchVision(string, string, TorchVisionOptions)"/> accepts (torchvision names, from
