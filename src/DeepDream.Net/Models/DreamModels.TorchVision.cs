@@ -40,7 +40,7 @@ public static partial class DreamModels
     /// <exception cref="ModelLoadException">The file is missing, unreadable, or its keys or shapes do not fit the architecture.</exception>
     public static IFeatureExtractor FromTorchVision(string architecture, string weightsPath, TorchVisionOptions options)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
+        Guard.NotBlank(weightsPath, nameof(weightsPath));
         ArgumentNullException.ThrowIfNull(options);
         var arch = ResolveArchitecture(architecture);
         return CreateTorchVision(arch, options, module => StateDictLoader.Load(module, weightsPath, arch.Name, arch.OptionalPrefixes, arch.IgnoredPrefixes));
@@ -71,7 +71,7 @@ public static partial class DreamModels
     /// <summary>Builds an architecture, fills it with <paramref name="load"/> (untrained when null) and wraps it.</summary>
     internal static IFeatureExtractor CreateTorchVision(TorchVisionArchitecture arch, TorchVisionOptions options, Action<nn.Module>? load)
     {
-        if (options.NumClasses <= 0) throw new ArgumentException($"NumClasses must be positive, got {options.NumClasses}.", nameof(options));
+        if (options.NumClasses <= 0) throw new ArgumentException($"NumClasses must be at least 1, got {options.NumClasses}.", nameof(options));
         var module = arch.Create(options.NumClasses);
         ResNetBatchNormFolding? folding = null;
         try

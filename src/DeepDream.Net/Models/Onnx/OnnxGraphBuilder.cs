@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -111,7 +112,7 @@ internal static class OnnxGraphBuilder
             }
             catch (Exception e) when (e is not OnnxModelLoadError and not OnnxFormatException)
             {
-                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {e.Message}", e);
+                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {NativeErrors.Reason(e)}", e);
             }
         }
 
