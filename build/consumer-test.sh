@@ -57,7 +57,7 @@ for doc in "$repo/README.md" "$repo"/docs/*.md; do
   name=${doc#"$repo/"}
   [ "$name" = docs/api.md ] && continue
   prefix=$(basename "$name" .md | tr -c 'A-Za-z0-9\n' '_')
-  awk -v file="$name" -v out=Snippets -v prefix="$prefix" -f "$repo/build/snippets/extract.awk" "$doc"
+  awk -v file="$doc" -v out=Snippets -v prefix="$prefix" -f "$repo/build/snippets/extract.awk" "$doc"
 done
 count=$(ls Snippets | grep -vc '^SnippetContext.cs$' || true)
 test -f Snippets/README_1.cs || { echo "consumer test: README.md has no csharp snippet" >&2; exit 1; }
