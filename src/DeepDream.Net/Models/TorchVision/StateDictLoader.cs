@@ -111,7 +111,7 @@ internal static class StateDictLoader
         {
             var kind = safetensors ? "a safetensors file" : "a PyTorch state dict (a zip file written by torch.save(model.state_dict(), path))";
             throw new ModelLoadException(
-                $"Weight file '{path}' could not be read as {kind}: {ex.GetType().Name}: {NativeErrors.Reason(ex)}. The file may be truncated, corrupted or in another format.",
+                $"Weight file '{path}' could not be read as {kind}: {ex.GetType().Name}: {NativeErrors.Summary(ex)}. The file may be truncated, corrupted or in another format.",
                 ex);
         }
     }
