@@ -122,7 +122,7 @@ internal static class OnnxGraphBuilder
             }
             catch (Exception e) when (e is not OnnxModelLoadError and not OnnxFormatException)
             {
-                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {e.Message}", e);
+                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {Diagnostics.NativeErrors.Summary(e)}", e);
             }
         }
 
@@ -159,39 +159,56 @@ internal static class OnnxGraphBuilder
             $"register it with OnnxImportOptions.CustomOperators. Built-in operators: {string.Join(", ", OnnxOperators.Supported)}.");
     }
 
+    /// <summary>
+    /// The nodes in an order where every input is computed before it is read: the file's order when it already is one,
+    /// otherwise each node is preceded by its producers (a depth-first walk, iterative so that a long chain cannot
+    /// overflow the stack). Linear in nodes plus edges.
+    /// </summary>
     private static List<OnnxNodeProto> TopologicalOrder(OnnxGraphProto graph, IEnumerable<string> known)
     {
+        var nodes = graph.Nodes;
         var available = new HashSet<string>(known, StringComparer.Ordinal);
-        var pending = new List<OnnxNodeProto>(graph.Nodes);
-        var ordered = new List<OnnxNodeProto>(pending.Count);
-        var producers = new HashSet<string>(graph.Nodes.SelectMany(n => n.Outputs), StringComparer.Ordinal);
-        foreach (var node in graph.Nodes)
+        var producer = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < nodes.Count; i++)
+            foreach (var o in nodes[i].Outputs)
+                if (o.Length > 0 && !available.Contains(o)) producer.TryAdd(o, i);
+        var graphInputs = graph.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in nodes)
             foreach (var name in node.Inputs)
-                if (name.Length > 0 && !available.Contains(name) && !producers.Contains(name))
-                    throw graph.Inputs.Any(i => i.Name == name)
+                if (name.Length > 0 && !available.Contains(name) && !producer.ContainsKey(name))
+                    throw graphInputs.Contains(name)
                         ? new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) reads the second graph input '{name}'; only models with a single image input are supported")
                         : new OnnxModelLoadError($"input '{name}' of node '{node.DisplayName}' ({node.OpType}) is not produced by any node, initializer or graph input");
-        // Nodes are normally already sorted: one pass each round keeps the file order.
-        while (pending.Count > 0)
+
+        const byte Unvisited = 0, InProgress = 1, Done = 2;
+        var state = new byte[nodes.Count];
+        var ordered = new List<OnnxNodeProto>(nodes.Count);
+        var stack = new Stack<(int Node, int NextInput)>();
+        for (var start = 0; start < nodes.Count; start++)
         {
-            var progressed = false;
-            var rest = new List<OnnxNodeProto>();
-            foreach (var node in pending)
+            if (state[start] != Unvisited) continue;
+            state[start] = InProgress;
+            stack.Push((start, 0));
+            while (stack.Count > 0)
             {
-                if (node.Inputs.All(n => n.Length == 0 || available.Contains(n)))
+                var (node, next) = stack.Pop();
+                var inputs = nodes[node].Inputs;
+                var descended = false;
+                for (; next < inputs.Count; next++)
                 {
-                    ordered.Add(node);
-                    foreach (var o in node.Outputs) available.Add(o);
-                    progressed = true;
+                    if (inputs[next].Length == 0 || !producer.TryGetValue(inputs[next], out var p) || state[p] == Done) continue;
+                    if (state[p] == InProgress)
+                        throw new OnnxModelLoadError($"the graph has a cycle through node '{nodes[p].DisplayName}' ({nodes[p].OpType})");
+                    stack.Push((node, next + 1));
+                    state[p] = InProgress;
+                    stack.Push((p, 0));
+                    descended = true;
+                    break;
                 }
-                else
-                {
-                    rest.Add(node);
-                }
+                if (descended) continue;
+                state[node] = Done;
+                ordered.Add(nodes[node]);
             }
-            if (!progressed)
-                throw new OnnxModelLoadError($"the graph has a cycle through node '{rest[0].DisplayName}' ({rest[0].OpType})");
-            pending = rest;
         }
         return ordered;
     }

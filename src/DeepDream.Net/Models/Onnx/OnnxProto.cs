@@ -98,12 +98,24 @@ internal sealed class OnnxTensorProto
     public Dictionary<string, string> ExternalData { get; } = new(StringComparer.Ordinal);
     public bool IsExternal { get; set; }
 
+    /// <summary>The dimensions for messages, such as <c>2x3x4</c> (at most 8 shown).</summary>
+    public string ShapeText => string.Join("x", Dims.Take(8)) + (Dims.Count > 8 ? $"x… ({Dims.Count} dimensions)" : "");
+
+    /// <summary>The product of <see cref="Dims"/>.</summary>
+    /// <exception cref="OnnxFormatException">A dimension is negative, or the product exceeds 2^59 (no file can hold it).</exception>
     public long ElementCount
     {
         get
         {
             long n = 1;
-            foreach (var d in Dims) n *= d;
+            foreach (var d in Dims)
+            {
+                if (d < 0) throw new OnnxFormatException($"tensor '{Name}' has a negative dimension ({ShapeText})");
+                // 2^59 elements would be exabytes: a crafted shape, refused before any byte count can overflow.
+                if (d != 0 && n > (1L << 59) / d)
+                    throw new OnnxFormatException($"tensor '{Name}' declares dimensions {ShapeText}, more elements than any file can hold");
+                n *= d;
+            }
             return n;
         }
     }

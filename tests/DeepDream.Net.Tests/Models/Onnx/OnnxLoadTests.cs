@@ -50,7 +50,6 @@ public sealed class OnnxLoadTests
 
     [Theory]
     [InlineData("This is a text file, not a model.\nSecond line.\n")]
-    [InlineData("")]
     [InlineData("{\"graph\": []}")]
     public void NonOnnxFile_ThrowsModelLoadExceptionNamingThePath(string content)
     {
@@ -59,6 +58,16 @@ public sealed class OnnxLoadTests
         var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
         Assert.Contains(path, e.Message);
         Assert.Contains("not a valid ONNX model", e.Message);
+    }
+
+    [Fact]
+    public void EmptyFile_ThrowsModelLoadExceptionSayingSo()
+    {
+        var path = Path.Combine(Path.GetDirectoryName(ConvRelu().Save())!, "empty.onnx");
+        File.WriteAllBytes(path, []);
+        var e = Assert.Throws<ModelLoadException>(() => DreamModels.FromOnnx(path, Preprocessing.Raw));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("empty (0 bytes)", e.Message);
     }
 
     [Fact]
