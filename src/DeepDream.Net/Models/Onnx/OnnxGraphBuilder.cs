@@ -1,3 +1,4 @@
+using DeepDream.Models.Onnx.Operators;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,10 +11,16 @@ namespace DeepDream.Models.Onnx;
 /// </summary>
 internal static class OnnxGraphBuilder
 {
-    public static OnnxGraph Build(OnnxModelProto model, ReadOnlyMemory<byte> buffer, string? modelDirectory, OnnxImportOptions options, Device device)
+    /// <summary>Builds the graph; <paramref name="boundInputs"/> are values for graph inputs other than the image.</summary>
+    /// <remarks>
+    /// Bound inputs are known at load (used to run ONNX's own test cases, whose operator parameters are graph inputs) and
+    /// treated like initializers. When some are given, a graph may also have no run-time input.
+    /// </remarks>
+    public static OnnxGraph Build(OnnxModelProto model, ReadOnlyMemory<byte> buffer, string? modelDirectory, OnnxImportOptions options, Device device,
+        IReadOnlyDictionary<string, Tensor>? boundInputs = null)
     {
         var graph = model.Graph;
-        CheckOperators(graph);
+        CheckOperators(graph, options.CustomOperators);
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -47,8 +54,12 @@ internal static class OnnxGraphBuilder
             constants[id] = Materialize(init);
         }
 
-        var input = graph.Inputs.FirstOrDefault(i => !ids.ContainsKey(i.Name))
-            ?? throw new OnnxModelLoadError("the graph has no input (every graph input is an initializer)");
+        foreach (var (name, value) in boundInputs ?? new Dictionary<string, Tensor>())
+            constants[ids.TryGetValue(name, out var bound) ? bound : NewValue(name)] = value;
+
+        var input = graph.Inputs.FirstOrDefault(i => !ids.ContainsKey(i.Name));
+        if (input is null && boundInputs is not null) input = new OnnxValueInfo { Name = "(no input)" };
+        if (input is null) throw new OnnxModelLoadError("the graph has no input (every graph input is an initializer)");
         var inputId = NewValue(input.Name);
 
         var nodes = TopologicalOrder(graph, ids.Keys);
@@ -115,8 +126,11 @@ internal static class OnnxGraphBuilder
             }
         }
 
-        // Keep only the constants the run-time operators use; free the rest (BatchNorm parameters after folding, ...).
+        // Keep only the constants the run-time operators use and constant graph outputs; free the rest (BatchNorm
+        // parameters after folding, ...).
         var referenced = new HashSet<int>(ops.SelectMany(o => o.ReferencedValues));
+        foreach (var output in graphOutputs)
+            if (ids.TryGetValue(output, out var id)) referenced.Add(id);
         var table = new Tensor?[names.Count];
         for (var i = 0; i < names.Count; i++)
         {
@@ -133,16 +147,16 @@ internal static class OnnxGraphBuilder
         return new OnnxGraph(table, [.. ops], [.. names], inputId, input.Name, input.Dims, options.ChannelsLast, device);
     }
 
-    private static void CheckOperators(OnnxGraphProto graph)
+    private static void CheckOperators(OnnxGraphProto graph, OnnxOperatorSet? custom)
     {
-        var bad = graph.Nodes.FirstOrDefault(n => !OnnxOperators.IsSupported(n.OpType, n.Domain));
+        var bad = graph.Nodes.FirstOrDefault(n => !OnnxOperators.IsSupported(n.OpType, n.Domain, custom));
         if (bad is null) return;
-        var domain = bad.Domain is "" or "ai.onnx" ? "" : $" from domain '{bad.Domain}'";
-        var others = graph.Nodes.Where(n => !OnnxOperators.IsSupported(n.OpType, n.Domain)).Select(n => n.OpType).Distinct().ToList();
+        var domain = OnnxOperators.IsDefaultDomain(bad.Domain) ? "" : $" from domain '{bad.Domain}'";
+        var others = graph.Nodes.Where(n => !OnnxOperators.IsSupported(n.OpType, n.Domain, custom)).Select(n => n.OpType).Distinct().ToList();
         var also = others.Count > 1 ? $" (unsupported operators in this model: {string.Join(", ", others)})" : "";
         throw new OnnxModelLoadError(
-            $"node '{bad.DisplayName}' uses operator '{bad.OpType}'{domain}, which is not supported{also}. " +
-            $"Supported operators: {string.Join(", ", OnnxOperators.Supported)}.");
+            $"node '{bad.DisplayName}' uses operator '{bad.OpType}'{domain}, which is not supported{also}; " +
+            $"register it with OnnxImportOptions.CustomOperators. Built-in operators: {string.Join(", ", OnnxOperators.Supported)}.");
     }
 
     /// <summary>

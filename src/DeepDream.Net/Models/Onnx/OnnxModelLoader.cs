@@ -75,14 +75,15 @@ internal static class OnnxModelLoader
     }
 
     /// <summary>Parses and builds a graph; every error names <paramref name="source"/>.</summary>
-    public static OnnxGraph BuildGraph(ReadOnlyMemory<byte> bytes, string source, string? directory, OnnxImportOptions options, Device device)
+    public static OnnxGraph BuildGraph(ReadOnlyMemory<byte> bytes, string source, string? directory, OnnxImportOptions options, Device device,
+        IReadOnlyDictionary<string, Tensor>? boundInputs = null)
     {
         try
         {
             if (bytes.Length == 0) throw new OnnxFormatException("the file is empty");
             var model = OnnxProtoParser.ParseModel(bytes.Span);
             if (model.Graph.Nodes.Count == 0) throw new OnnxFormatException("the graph has no nodes");
-            return OnnxGraphBuilder.Build(model, bytes, directory, options, device);
+            return OnnxGraphBuilder.Build(model, bytes, directory, options, device, boundInputs);
         }
         catch (OnnxFormatException e)
         {

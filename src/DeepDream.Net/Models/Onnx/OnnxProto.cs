@@ -17,6 +17,9 @@ internal enum OnnxDataType
     Double = 11,
     UInt32 = 12,
     UInt64 = 13,
+    Complex64 = 14,
+    Complex128 = 15,
+    BFloat16 = 16,
 }
 
 /// <summary>A parsed ONNX model: the main graph and the default-domain opset version.</summary>
@@ -44,6 +47,9 @@ internal sealed class OnnxValueInfo
     public string Name { get; set; } = "";
     public List<long?> Dims { get; } = [];
     public bool HasShape { get; set; }
+
+    /// <summary>The declared element type of a tensor value (<see cref="OnnxDataType.Undefined"/> when not a tensor or not given).</summary>
+    public OnnxDataType ElementType { get; set; }
 }
 
 /// <summary>A parsed NodeProto (input=1, output=2, name=3, op_type=4, attribute=5, domain=7).</summary>
@@ -335,6 +341,11 @@ internal static class OnnxProtoParser
                     var tensorType = type.ReadMessage();
                     while (tensorType.TryReadTag(out var sf, out var sw))
                     {
+                        if (sf == 1 && sw == 0)
+                        {
+                            info.ElementType = (OnnxDataType)tensorType.ReadInt32();
+                            continue;
+                        }
                         if (sf != 2 || sw != 2)
                         {
                             tensorType.Skip(sw);

@@ -42,6 +42,15 @@ internal static class OnnxTensorLoader
                 }
                 CheckCount(t, t.Int32Data.Count, count);
                 return tensor(t.Int32Data.Select(v => (float)BitConverter.UInt16BitsToHalf((ushort)v)).ToArray(), dims);
+            case OnnxDataType.BFloat16:
+                if (t.RawData is { } rawB)
+                {
+                    using var b = FromBytes(t, dims, count, buffer.Slice(checked((int)rawB.Offset), rawB.Length), ScalarType.BFloat16, 2);
+                    return b.to_type(ScalarType.Float32);
+                }
+                CheckCount(t, t.Int32Data.Count, count);
+                // bfloat16 is the upper half of a float32.
+                return tensor(t.Int32Data.Select(v => BitConverter.Int32BitsToSingle((int)((uint)v << 16))).ToArray(), dims);
             case OnnxDataType.Int64:
                 if (t.RawData is { } rawL) return FromBytes(t, dims, count, buffer.Slice(checked((int)rawL.Offset), rawL.Length), ScalarType.Int64, 8);
                 CheckCount(t, t.Int64Data.Count, count);
