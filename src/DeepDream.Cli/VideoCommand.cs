@@ -42,6 +42,8 @@ internal static class VideoCommand
         var run = new SequenceRun(context, dream, sequence);
         var full = Path.GetFullPath(inputPath);
         var kind = Directory.Exists(full) ? "folder" : Path.GetExtension(full).Equals(".gif", StringComparison.OrdinalIgnoreCase) ? "gif" : "video";
+        if (kind == "video" && ImageIO.IsSupportedExtension(full))
+            throw new FrameSourceException($"The input '{full}' is a still image, not a video; use deepdream dream or zoom for an image, or give a video file, an animated GIF or a folder of numbered frames.");
         var ffmpeg = run.PrepareOutput(inputNeedsFfmpeg: kind == "video");
         if (Path.GetFullPath(sequence.JobFolder) == full)
             throw new UsageException("The output folder is the input folder; write the dreamed frames to another folder.");

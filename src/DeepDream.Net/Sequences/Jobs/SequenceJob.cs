@@ -182,7 +182,15 @@ public sealed class SequenceJob : IDisposable
 
     private void DeleteFramesFrom(int index)
     {
-        for (var i = index; File.Exists(FramePath(i)); i++) AtomicFile.TryDelete(FramePath(i));
+        foreach (var file in Directory.EnumerateFiles(Folder, "frame-*.png").ToList())
+        {
+            var name = Path.GetFileName(file);
+            if (int.TryParse(name.AsSpan(6, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                && number - 1 >= index && name == FrameFolder.FrameName(number - 1))
+            {
+                AtomicFile.TryDelete(file);
+            }
+        }
     }
 
     private void WriteManifest()
