@@ -38,7 +38,7 @@ internal sealed record SequenceReport(
     }
 
     /// <summary>One frame: its seconds (null for frames made by an earlier run without timing) and whether this run made it.</summary>
-    public sealed record FrameInfo(int Index, int Seed, double Seconds, bool Resumed);
+    public sealed record FrameInfo(int Index, int? Seed, double? Seconds, bool Resumed);
 
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 }

@@ -13,11 +13,11 @@ public sealed record VideoOptions
     /// <summary>The default weight of the previous frame's carried detail.</summary>
     public const double DefaultBlend = 0.5;
 
-    /// <summary>Creates options with the given seed (every frame uses it, so the dream's jitter does not change between frames).</summary>
-    /// <param name="seed">The seed.</param>
+    /// <summary>Creates options with the given seed.</summary>
+    /// <param name="seed">The seed of frame 0; frame k uses seed + k.</param>
     public VideoOptions(int seed) => Seed = seed;
 
-    /// <summary>The seed of every frame.</summary>
+    /// <summary>The seed of frame 0; frame k uses seed + k (wrapping around), as in a zoom.</summary>
     public int Seed { get; }
 
     /// <summary>
@@ -100,14 +100,14 @@ public static class VideoSequence
                 Image<Rgb24> dreamed;
                 using (input)
                 {
-                    dreamed = dreamer.DreamFrame(input, options.Seed, FrameProgress.For(progress, index, source.FrameCount), cancellationToken);
+                    dreamed = dreamer.DreamFrame(input, unchecked(options.Seed + index), FrameProgress.For(progress, index, source.FrameCount), cancellationToken);
                 }
                 var dreamTime = clock.Elapsed;
                 previousDreamed?.Dispose();
                 previousDreamed = dreamed;
                 previousSource?.Dispose();
                 previousSource = blending ? current.Clone() : null;
-                yield return new SequenceFrame(index, dreamed, options.Seed, readTime, prepareTime, dreamTime);
+                yield return new SequenceFrame(index, dreamed, unchecked(options.Seed + index), readTime, prepareTime, dreamTime);
                 index++;
                 clock.Restart();
             }

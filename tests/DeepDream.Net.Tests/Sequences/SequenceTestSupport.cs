@@ -125,14 +125,16 @@ internal static class Tools
         Assert.True(code == 0, stderr);
     }
 
-    /// <summary>A panning clip as a frame folder: a window sliding <paramref name="step"/> px right per frame across a sample photo.</summary>
-    public static void WritePanningFrames(string folder, string sample, int width, int height, int frames, int step)
+    /// <summary>A panning clip as a frame folder: the view slides <paramref name="step"/> px right per frame (sub-pixel steps resample bilinearly).</summary>
+    public static void WritePanningFrames(string folder, string sample, int width, int height, int frames, double step)
     {
         Directory.CreateDirectory(folder);
-        using var photo = TestSupport.TestImages.LoadSmall(sample, width + step * frames);
+        using var photo = TestSupport.TestImages.LoadSmall(sample, width + (int)Math.Ceiling(step * frames) + 2);
         for (var k = 0; k < frames; k++)
         {
-            using var frame = photo.Clone(c => c.Crop(new Rectangle(k * step, 0, width, Math.Min(height, photo.Height))));
+            // Pan about the window's centre by k * step: the frame shows photo columns k*step .. k*step + width.
+            using var shifted = new DeepDream.Sequences.ZoomMotion(1, 0, k * step, 0).Apply(photo);
+            using var frame = shifted.Clone(c => c.Crop(new Rectangle(0, 0, width, Math.Min(height, photo.Height))));
             frame.SaveAsPng(Path.Combine(folder, FrameFolder.FrameName(k)));
         }
     }

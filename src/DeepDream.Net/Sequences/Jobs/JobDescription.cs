@@ -56,9 +56,9 @@ public sealed record JobDescription(string Kind, string Input, IReadOnlyDictiona
 
 /// <summary>A finished frame of a job.</summary>
 /// <param name="Index">0-based frame index.</param>
-/// <param name="Seed">The seed it was dreamed with.</param>
-/// <param name="Seconds">Seconds it took (reading, preparing and dreaming).</param>
-public sealed record JobFrame(int Index, int Seed, double Seconds);
+/// <param name="Seed">The seed it was dreamed with (null when a kill left it unrecorded).</param>
+/// <param name="Seconds">Seconds it took (reading, preparing and dreaming; null when unrecorded).</param>
+public sealed record JobFrame(int Index, int? Seed, double? Seconds);
 
 /// <summary>An existing job was made with other settings or another input: its frames cannot be mixed with new ones.</summary>
 public class SequenceJobMismatchException : DeepDreamException

@@ -95,6 +95,7 @@ public sealed class SequenceJob : IDisposable
         }
         try
         {
+            RemoveLeftovers(full);
             var manifestPath = Path.Combine(full, ManifestName);
             var manifest = TryReadManifest(manifestPath);
             List<JobFrame> frames = [];
@@ -207,16 +208,23 @@ public sealed class SequenceJob : IDisposable
         }
     }
 
-    /// <summary>The recorded frames whose files are present, up to the first missing one.</summary>
+    /// <summary>
+    /// The frames whose files are present, up to the first missing one. A frame file is complete once it exists (it is
+    /// renamed into place), so one written just before a kill that left no manifest record is kept too (its timing unknown).
+    /// </summary>
     private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest)
     {
+        var recorded = (manifest.Frames ?? []).ToDictionary(f => f.Index);
         var frames = new List<JobFrame>();
-        foreach (var frame in (manifest.Frames ?? []).OrderBy(f => f.Index))
-        {
-            if (frame.Index != frames.Count || !File.Exists(Path.Combine(folder, FrameFolder.FrameName(frame.Index)))) break;
-            frames.Add(frame);
-        }
+        while (File.Exists(Path.Combine(folder, FrameFolder.FrameName(frames.Count))))
+            frames.Add(recorded.GetValueOrDefault(frames.Count) ?? new JobFrame(frames.Count, null, null));
         return frames;
+    }
+
+    /// <summary>Removes temporary files a killed run left behind (<c>.NAME.RANDOM.tmp</c>).</summary>
+    private static void RemoveLeftovers(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp").ToList()) AtomicFile.TryDelete(file);
     }
 
     private static Manifest? TryReadManifest(string path)
