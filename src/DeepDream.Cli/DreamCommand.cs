@@ -33,6 +33,9 @@ internal static class DreamCommand
         dream.SetAction(command, context, (result, options, cancellationToken) =>
         {
             var inputs = result.GetRequiredValue(input);
+            // INPUT takes several values, so an unknown option lands there instead of being a parse error.
+            if (inputs.FirstOrDefault(i => i.StartsWith('-') && !File.Exists(i) && !Directory.Exists(i)) is { } unknown)
+                throw new UsageException($"Unrecognized command or argument '{unknown}'. Run 'deepdream dream --help' for usage.");
             if (BatchDream.IsBatch(inputs))
             {
                 if (result.GetValue(saveOctaves) is not null) throw new UsageException("--save-octaves works with one input image; dream the images one at a time to keep their octaves.");
