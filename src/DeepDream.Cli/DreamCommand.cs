@@ -56,7 +56,7 @@ internal static class DreamCommand
         var model = new ModelOptions();
         var layer = new Option<string[]>("--layer")
         {
-            Description = "Layer to dream on (default layer3); repeat it, or use NAME=WEIGHT, for a weighted sum of layers.",
+            Description = "Layer to dream on (default: the model's default layer, e.g. layer3 for resnet18, inception4c for googlenet); repeat it, or use NAME=WEIGHT, for a weighted sum of layers.",
             HelpName = "NAME[=WEIGHT]",
             Arity = ArgumentArity.OneOrMore,
         };
@@ -121,7 +121,8 @@ internal static class DreamCommand
         if (jitter < 0) throw new UsageException($"--jitter must be 0 (off) or more pixels, got {jitter}.");
         if (tileSize is < 64) throw new UsageException($"--tile-size must be at least 64 pixels, got {tileSize}.");
 
-        var terms = layers is { Length: > 0 } ? ValueParsers.ParseLayers(layers) : [new LayerTerm(DreamSettings.DefaultLayer, 1.0)];
+        // No --layer: the model's default layer, filled in once the model is loaded.
+        IReadOnlyList<LayerTerm> terms = layers is { Length: > 0 } ? ValueParsers.ParseLayers(layers) : [];
         var channelList = channels is null ? null : ValueParsers.ParseChannels(channels);
         if (channelList is not null && terms.Count > 1)
             throw new UsageException("--channels applies to a single layer, but several --layer values were given; use one --layer with --channels.");
@@ -129,7 +130,7 @@ internal static class DreamCommand
             throw new UsageException("--guide works on a single layer, but several --layer values were given; use one --layer with --guide.");
         if (guide is not null && channelList is not null)
             throw new UsageException("--guide and --channels cannot be combined; guided dreaming uses all channels of the layer.");
-        if (guide is not null && terms[0].Weight != 1.0)
+        if (guide is not null && terms.Count > 0 && terms[0].Weight != 1.0)
             throw new UsageException("--guide does not take a layer weight; use --layer NAME without =WEIGHT.");
 
         return new DreamArguments(input, output, model, terms, channelList, guide, octaves, scale, steps, step, jitter, seed, tileSize,
@@ -142,6 +143,7 @@ internal static class DreamRunner
 {
     public static Task<int> RunAsync(DreamArguments args, CliContext context, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(args);
         var total = Stopwatch.StartNew();
         var output = Path.GetFullPath(args.Output);
         CheckOutputLocation(output);
@@ -162,6 +164,7 @@ internal static class DreamRunner
         Dreamer dreamer;
         try
         {
+            if (args.Layers.Count == 0) args = args with { Layers = [new LayerTerm(LayerHints.DefaultLayerOf(model, args.Model), 1.0)] };
             var builder = new DreamBuilder().UseModel(model)
                 .Octaves(args.Octaves).OctaveScale(args.OctaveScale).Steps(args.Steps).StepSize(args.StepSize).Jitter(args.Jitter)
                 .UseObjective(args.BuildObjective(guide?.Rgb));
@@ -172,7 +175,7 @@ internal static class DreamRunner
         catch (Exception e)
         {
             model.Dispose();
-            if (e is ArgumentException) throw new UsageException(CleanMessage(e), e);
+            if (e is ArgumentException argument) throw LayerHints.ForRejectedSetup(argument, args.Model);
             throw;
         }
         var loadSeconds = loadClock.Elapsed.TotalSeconds;

@@ -76,14 +76,11 @@ public abstract class Objective
     /// <summary>Throws when a layer is not one of the model's, listing the valid names.</summary>
     /// <param name="extractor">The model.</param>
     /// <param name="layer">The layer asked for.</param>
-    /// <exception cref="ArgumentException">The layer is unknown.</exception>
+    /// <exception cref="UnknownLayerException">The layer is unknown.</exception>
     protected static void RequireLayer(IFeatureExtractor extractor, string layer)
     {
         ArgumentNullException.ThrowIfNull(extractor);
         if (!extractor.LayerNames.Contains(layer, StringComparer.Ordinal))
-            throw new ArgumentException(UnknownLayerMessage(extractor, layer), nameof(layer));
+            throw new UnknownLayerException(extractor.Name, layer, extractor.LayerNames, nameof(layer));
     }
-
-    internal static string UnknownLayerMessage(IFeatureExtractor extractor, string layer) =>
-        LayerNameErrors.UnknownLayer(extractor.Name, layer, extractor.LayerNames);
 }
