@@ -182,12 +182,11 @@ internal static class DreamRunner
 
         using (dreamer)
         {
-            var sizes = dreamer.OctaveSizes(input.Rgb.Width, input.Rgb.Height).Reverse().ToArray();
             var seed = args.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
             if (args.Seed is null && !args.Quiet) context.Error.WriteLine($"seed: {seed} (pass --seed {seed} to repeat this run)");
 
             var mode = args.Quiet ? ProgressMode.None : context.ErrorIsTerminal && !args.Verbose ? ProgressMode.Bar : ProgressMode.Lines;
-            var progress = new ProgressReporter(context.Error, mode, [.. sizes.Select(s => (long)s.Width * s.Height)]);
+            var progress = new ProgressReporter(context.Error, mode);
             var options = new DreamRunOptions
             {
                 Seed = seed,

@@ -30,6 +30,7 @@ public sealed class DreamBuilder
     private Func<IFeatureExtractor, Objective>? _objectiveFor;
     private readonly List<IRegularizer> _extraRegularizers = [];
     private IStepRule? _stepRule;
+    private IOctaveSchedule? _schedule;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private Device? _device;
     private DreamSettings _settings = new();
@@ -86,7 +87,7 @@ public sealed class DreamBuilder
         return this;
     }
 
-    /// <summary>Number of octaves. Default 6.</summary>
+    /// <summary>Number of octaves of the default schedule (<see cref="OctaveSchedule"/>). Default 6.</summary>
     /// <param name="count">At least 1.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1.</exception>
     public DreamBuilder Octaves(int count)
@@ -97,7 +98,7 @@ public sealed class DreamBuilder
         return this;
     }
 
-    /// <summary>Size ratio between consecutive octaves. Default 1.4.</summary>
+    /// <summary>Size ratio between consecutive octaves of the default schedule. Default 1.4.</summary>
     /// <param name="scale">Greater than 1.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is not greater than 1.</exception>
     public DreamBuilder OctaveScale(double scale)
@@ -127,6 +128,20 @@ public sealed class DreamBuilder
         EnsureNotBuilt();
         Guard.PositiveFinite(stepSize, nameof(stepSize));
         _settings = _settings with { StepSize = stepSize };
+        return this;
+    }
+
+    /// <summary>
+    /// Replaces the octave schedule (default: <see cref="OctaveSchedule"/> with <see cref="Octaves"/> and
+    /// <see cref="OctaveScale"/>, which are then not used).
+    /// </summary>
+    /// <param name="schedule">The schedule; it must be immutable and thread-safe.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
+    public DreamBuilder UseSchedule(IOctaveSchedule schedule)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(schedule);
+        _schedule = schedule;
         return this;
     }
 
@@ -252,7 +267,8 @@ public sealed class DreamBuilder
         Dreamer dreamer;
         try
         {
-            dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, regularizers, stepRule,
+            var schedule = _schedule ?? new OctaveSchedule(_settings.Octaves, _settings.OctaveScale);
+            dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, schedule, regularizers, stepRule,
                 _loggerFactory.CreateLogger<Dreamer>());
         }
         catch
