@@ -1,5 +1,6 @@
 using DeepDream.Features;
 using DeepDream.Models.Onnx;
+using DeepDream.Models.Onnx.Operators;
 using DeepDream.Schedules;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;

@@ -45,20 +45,21 @@ internal sealed record DreamReport(
         string? octavesFolder, double loadSeconds, double dreamSeconds, double totalSeconds)
     {
         var model = dreamer.Model;
+        var options = args.Dream;
         var settings = result.Settings;
         return new DreamReport(
             new ImageFile(Path.GetFullPath(args.Input), input.Width, input.Height),
             new ImageFile(outputPath, result.Image.Width, result.Image.Height),
-            new ModelInfo(model.Name, args.Model.Source switch
+            new ModelInfo(model.Name, options.Model.Source switch
             {
                 ModelSource.Embedded => "embedded",
                 ModelSource.Onnx => "onnx",
                 _ => "torchvision",
-            }, args.Model.Path, args.Model.Architecture, model.Preprocessing.ToString(), model.Device.ToString()),
+            }, options.Model.Path, options.Model.Architecture, model.Preprocessing.ToString(), model.Device.ToString()),
             result.Objective,
-            [.. args.Layers.Select(l => new LayerWeight(l.Name, l.Weight))],
-            args.Channels,
-            args.Guide is null ? null : Path.GetFullPath(args.Guide),
+            [.. options.Layers.Select(l => new LayerWeight(l.Name, l.Weight))],
+            options.Channels,
+            options.Guide is null ? null : Path.GetFullPath(options.Guide),
             new SettingsInfo(settings.Octaves, result.Octaves.Count, settings.OctaveScale, settings.StepsPerOctave, settings.StepSize,
                 settings.Jitter, settings.EffectiveTileSize, settings.TileSize is null),
             result.Seed,

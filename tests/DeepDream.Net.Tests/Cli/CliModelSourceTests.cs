@@ -71,11 +71,11 @@ public sealed class CliModelSourceTests : IDisposable
     [Fact]
     public async Task Onnx_UnsupportedOperator_Exits4_NamingIt()
     {
-        var path = _cli.PathOf("einsum.onnx");
-        File.WriteAllBytes(path, new OnnxTestWriter().Input("x").Output("y").Node("Relu", ["x"], ["r"]).Node("Einsum", ["r"], ["y"], name: "my_einsum").ToBytes());
+        var path = _cli.PathOf("nms.onnx");
+        File.WriteAllBytes(path, new OnnxTestWriter().Input("x").Output("y").Node("Relu", ["x"], ["r"]).Node("NonMaxSuppression", ["r"], ["y"], name: "my_nms").ToBytes());
         var result = await _cli.RunReal("layers", "--model", path);
         Assert.Equal(4, result.ExitCode);
-        Assert.Contains("'Einsum'", result.Stderr);
+        Assert.Contains("'NonMaxSuppression'", result.Stderr);
         Assert.Contains(path, result.Stderr);
     }
 

@@ -143,7 +143,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         {
             // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
             throw new DeepDreamException(
-                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {e.Message.Split('\n')[0]}", e);
+                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {Diagnostics.NativeErrors.Summary(e)}", e);
         }
         k = 0;
         var taken = new HashSet<int>();

@@ -1,3 +1,5 @@
+using DeepDream.Models.Onnx.Operators;
+
 namespace DeepDream.Models.Onnx;
 
 /// <summary>
