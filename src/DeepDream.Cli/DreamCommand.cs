@@ -80,10 +80,9 @@ internal static class DreamRunner
 
         using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
         var dreamer = loaded.Dreamer;
-        var sizes = dreamer.OctaveSizes(input.Rgb.Width, input.Rgb.Height).Reverse().ToArray();
         var seed = dream.ChooseSeed(context);
         var mode = dream.ProgressMode(context);
-        var progress = new ProgressReporter(context.Error, mode, [.. sizes.Select(s => (long)s.Width * s.Height)]);
+        var progress = new ProgressReporter(context.Error, mode);
         var options = new DreamRunOptions
         {
             Seed = seed,
@@ -111,7 +110,7 @@ internal static class DreamRunner
                 context.Error.WriteLine(FormattableString.Invariant($"wrote {args.Output} ({result.Image.Width}x{result.Image.Height}) in {totalSeconds:0.0} s"));
             if (dream.Json)
             {
-                var report = DreamReport.Create(args, output, input.Rgb, dreamer, result, octaveFolder, loaded.LoadSeconds, dreamSeconds, totalSeconds);
+                var report = DreamReport.Create(args with { Dream = loaded.Options }, output, input.Rgb, dreamer, result, octaveFolder, loaded.LoadSeconds, dreamSeconds, totalSeconds);
                 context.Out.WriteLine(report.ToJson());
                 context.Out.Flush();
             }
