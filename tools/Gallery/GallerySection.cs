@@ -26,7 +26,7 @@ internal abstract class GallerySection
 /// <summary>
 /// A row (or grid) of tiles with an optional caption under it. <paramref name="Columns"/> tiles per table row.
 /// <paramref name="StripFile"/>, when set, also writes all tiles side by side into that file under docs/images (for the
-/// README).
+/// README and other pages); a figure of one tile is copied there as it is (so an animation stays one).
 /// </summary>
 internal sealed record Figure(IReadOnlyList<Tile> Tiles, string? Caption = null, int Columns = 2, string? StripFile = null);
 

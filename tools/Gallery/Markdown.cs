@@ -48,6 +48,7 @@ internal static class Markdown
                     text.Append(tile.Source.Kind switch
                     {
                         TileSourceKind.Text => $"<sub>{Html(tile.Source.Text)}</sub>",
+                        _ when tile.Source.Text.Contains('\n', StringComparison.Ordinal) => $"<pre>{Html(tile.Source.Text.ReplaceLineEndings("\n"))}</pre>",
                         _ => $"<code>{Html(tile.Source.Text)}</code>",
                     });
                     text.Append("</td>\n");

@@ -51,8 +51,15 @@ if (!markdownOnly)
             if (figure.StripFile is { } strip)
             {
                 var stripPath = Path.Combine(docs, "images", strip);
-                using var image = Strip(paths);
-                await context.SaveAsync(image, stripPath);
+                if (paths.Count == 1 && Path.GetExtension(paths[0]) == Path.GetExtension(stripPath))
+                {
+                    File.Copy(paths[0], stripPath, overwrite: true); // one picture: the same file (an animation stays one)
+                }
+                else
+                {
+                    using var image = Strip(paths);
+                    await context.SaveAsync(image, stripPath);
+                }
                 Console.WriteLine($"{context.Seconds,7:F1} s  {Path.GetRelativePath(docs, stripPath)}");
             }
         }
