@@ -56,6 +56,7 @@ internal sealed class DreamLoop(
                 run.Progress?.Report(new DreamProgress(octave, sizes.Count, step, stepsPerOctave, sizes[k].Width, sizes[k].Height, value, run.Clock.Elapsed));
             }
 
+            if (!x.isfinite().all().item<bool>()) throw NonFinite(octave, sizes[k]); // one check per octave, not per step
             octaves.Add(new OctaveResult(octave, sizes[k], octaveClock.Elapsed, value));
             Log.OctaveFinished(logger, octave, sizes.Count, octaveClock.Elapsed.TotalSeconds, value);
             run.OctaveCompleted?.Invoke(octave, sizes.Count, x);
@@ -79,7 +80,7 @@ internal sealed class DreamLoop(
         var seen = x;
         foreach (var t in transforms) Replace(ref seen, t.Apply(seen), keep: x);
 
-        var (gradient, value) = gradients.Compute(seen, wantValue);
+        var (gradient, value) = gradients.Compute(seen, wantValue, run.CancellationToken);
         if (!ReferenceEquals(seen, x)) seen.Dispose();
         var update = stepRule.Update(gradient);
         if (!ReferenceEquals(update, gradient)) gradient.Dispose();
@@ -88,6 +89,9 @@ internal sealed class DreamLoop(
         x.add_(update).clamp_(0, 1);
         return value is null ? double.NaN : value.item<float>();
     }
+
+    private DeepDreamException NonFinite(int octave, OctaveSize size) => new(
+        $"The dream with '{gradients.ModelName}' produced NaN or infinite pixels in octave {octave} ({size}): the objective's weights or the model's preprocessing overflow float32, or the model computes NaN. Use smaller weights or check the preprocessing mean/std.");
 
     /// <summary>Disposes <paramref name="current"/> (unless it is <paramref name="keep"/>) and puts <paramref name="next"/> in its place.</summary>
     private static void Replace(ref Tensor current, Tensor next, Tensor? keep = null)
