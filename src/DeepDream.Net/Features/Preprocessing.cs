@@ -26,7 +26,7 @@ public sealed class Preprocessing
         if (std.Count != 3) throw new ArgumentException($"Std needs exactly 3 values (one per channel), got {std.Count}.", nameof(std));
         if (mean.Any(m => !float.IsFinite(m))) throw new ArgumentException("Every mean value must be a finite float32 number.", nameof(mean));
         if (std.Any(s => !(s > 0) || float.IsInfinity(s))) throw new ArgumentException("Every std value must be a positive finite number.", nameof(std));
-        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "Scale must be a positive finite number.");
+        Guard.PositiveFinite(scale, nameof(scale));
         // The model sees x · scale/std − mean/std in float32: both factors must stay finite, or every input becomes ±∞/NaN.
         for (var c = 0; c < 3; c++)
         {

@@ -72,7 +72,7 @@ public static class ImageLoader
     /// also longer than the stream limit). The message names the file and the problem.</exception>
     public static LoadedImage Load(string path, ImageLoadOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Guard.NotEmpty(path, nameof(path));
         options = Check(options);
         string fullPath = ImageInput.CheckPath(path);
         using var stream = ImageInput.OpenFile(fullPath, options);
@@ -105,16 +105,8 @@ public static class ImageLoader
     private static ImageLoadOptions Check(ImageLoadOptions? options)
     {
         options ??= DefaultOptions;
-        if (options.MaxPixels <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPixels, "ImageLoadOptions.MaxPixels must be positive.");
-        }
-
-        if (options.MaxStreamBytes <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxStreamBytes, "ImageLoadOptions.MaxStreamBytes must be positive.");
-        }
-
+        Guard.AtLeast(options.MaxPixels, 1, nameof(options), "ImageLoadOptions.MaxPixels");
+        Guard.AtLeast(options.MaxStreamBytes, 1, nameof(options), "ImageLoadOptions.MaxStreamBytes");
         return options;
     }
 

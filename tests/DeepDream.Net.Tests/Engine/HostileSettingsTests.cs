@@ -1,4 +1,5 @@
 using DeepDream.Features;
+using DeepDream.Tests.Cli;
 using DeepDream.Objectives;
 using DeepDream.Tests.TestSupport;
 using TorchSharp;
@@ -71,43 +72,12 @@ public sealed class HostileSettingsTests : IDisposable
     public void Cancellation_TakesEffectBetweenTiles()
     {
         using var cts = new CancellationTokenSource();
-        using var counting = new CountingExtractor(_model, calls => { if (calls == 2) cts.Cancel(); });
+        using var counting = new CancellingExtractor(cts, cancelAfterCalls: 2);
         using var dreamer = new DreamBuilder().UseModel(counting, ownsModel: false).Layer("conv1")
             .Octaves(1).Steps(3).Jitter(0).Seed(1).TileSize(64).Build();
         using var input = TestImages.Noise(256, 256); // 16 or more tiles per step
         Assert.Throws<OperationCanceledException>(() => dreamer.Run(input, cancellationToken: cts.Token));
         // Cancelled during the second tile of the first step: no third tile is computed.
         Assert.Equal(2, counting.Calls);
-    }
-
-    /// <summary>Counts forward passes and reports each one.</summary>
-    private sealed class CountingExtractor(IFeatureExtractor inner, Action<int> onExtract) : IFeatureExtractor
-    {
-        private int _calls;
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public string Name => inner.Name;
-
-        public IReadOnlyList<string> LayerNames => inner.LayerNames;
-
-        public Preprocessing Preprocessing => inner.Preprocessing;
-
-        public Device Device => inner.Device;
-
-        public int GetMinimumInputSize(IReadOnlyCollection<string> layers) => inner.GetMinimumInputSize(layers);
-
-        public IFeatureExtractor To(Device device) => this;
-
-        public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers)
-        {
-            var result = inner.Extract(image, layers);
-            onExtract(Interlocked.Increment(ref _calls));
-            return result;
-        }
-
-        public IReadOnlyList<LayerInfo> ListLayers(int width, int height) => inner.ListLayers(width, height);
-
-        public void Dispose() { }
     }
 }
