@@ -24,7 +24,7 @@ public sealed class Preprocessing
         if (mean.Count != 3) throw new ArgumentException($"Mean needs exactly 3 values (one per channel), got {mean.Count}.", nameof(mean));
         if (std.Count != 3) throw new ArgumentException($"Std needs exactly 3 values (one per channel), got {std.Count}.", nameof(std));
         if (std.Any(s => !(s > 0) || float.IsInfinity(s))) throw new ArgumentException("Every std value must be a positive finite number.", nameof(std));
-        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "Scale must be a positive finite number.");
+        Guard.PositiveFinite(scale, nameof(scale));
         Mean = mean.ToArray();
         Std = std.ToArray();
         Bgr = bgr;

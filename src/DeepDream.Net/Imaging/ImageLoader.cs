@@ -69,12 +69,9 @@ public static class ImageLoader
     /// format, larger than the pixel limit, truncated, or corrupt. The message names the file and the problem.</exception>
     public static LoadedImage Load(string path, ImageLoadOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        Guard.NotEmpty(path, nameof(path));
         options ??= DefaultOptions;
-        if (options.MaxPixels <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPixels, "ImageLoadOptions.MaxPixels must be positive.");
-        }
+        Guard.AtLeast(options.MaxPixels, 1, nameof(options), "ImageLoadOptions.MaxPixels");
 
         string fullPath = CheckPath(path);
         using var stream = OpenFile(fullPath);

@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using DeepDream.Features;
 using DeepDream.Objectives;
 using TorchSharp;
@@ -24,11 +25,11 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
         {
             return ComputeTiled(image, wantValue);
         }
-        catch (System.Runtime.InteropServices.ExternalException e)
+        catch (Exception e) when (NativeErrors.IsNative(e))
         {
             // Native failures here are almost always memory: say what to change instead of surfacing libtorch's trace.
-            throw new DeepDreamException(
-                $"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles: {Diagnostics.NativeErrors.Summary(e)} If memory ran out, use a smaller TileSize / --tile-size.", e);
+            throw NativeErrors.Wrap($"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles", e,
+                "If memory ran out, use a smaller TileSize / --tile-size.");
         }
     }
 

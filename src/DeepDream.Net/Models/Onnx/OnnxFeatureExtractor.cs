@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using DeepDream.Features;
 using TorchSharp;
@@ -139,11 +140,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         {
             values = _graph.Run(x, ids);
         }
-        catch (System.Runtime.InteropServices.ExternalException e)
+        catch (Exception e) when (NativeErrors.IsNative(e))
         {
             // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
-            throw new DeepDreamException(
-                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {Diagnostics.NativeErrors.Summary(e)}", e);
+            throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input", e);
         }
         k = 0;
         var taken = new HashSet<int>();
@@ -165,8 +165,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
     public IReadOnlyList<LayerInfo> ListLayers(int width, int height)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        Guard.Positive(width, nameof(width));
+        Guard.Positive(height, nameof(height));
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
