@@ -84,7 +84,7 @@ public sealed class Dreamer : IDisposable
     /// <param name="cancellationToken">Stops the run within one step.</param>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public Image<Rgb24> Run(Image<Rgb24> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -102,7 +102,7 @@ public sealed class Dreamer : IDisposable
     /// <param name="cancellationToken">Stops the run within one step.</param>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public Image<TPixel> Run<TPixel>(Image<TPixel> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
         where TPixel : unmanaged, IPixel<TPixel>
@@ -125,7 +125,7 @@ public sealed class Dreamer : IDisposable
     /// <param name="cancellationToken">Stops the run within one step.</param>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public DreamResult Dream(Image<Rgb24> input, DreamRunOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -160,7 +160,7 @@ public sealed class Dreamer : IDisposable
     /// <exception cref="ArgumentException">The tensor is not 1×3×H×W float32.</exception>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public Tensor Run(Tensor input, int? seed = null, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -68,4 +68,11 @@ internal static class Guard
         ArgumentNullException.ThrowIfNull(value, name);
         if (value.Length == 0) throw new ArgumentException($"{name} must not be empty.", name);
     }
+
+    /// <summary>A weight the float32 computation can carry: finite and within float32's range (±3.4e38).</summary>
+    public static void Float32Weight(double value, string name)
+    {
+        if (!double.IsFinite(value) || Math.Abs(value) > float.MaxValue)
+            throw new ArgumentException($"Weight {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not a finite float32 number (at most ±3.4e38 in magnitude); the dream computes in float32.", name);
+    }
 }
