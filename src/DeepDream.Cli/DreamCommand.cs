@@ -4,7 +4,11 @@ using System.Diagnostics;
 namespace DeepDream.Cli;
 
 /// <summary>The validated arguments of <c>deepdream dream</c>.</summary>
-internal sealed record DreamArguments(string Input, string Output, DreamOptionValues Dream, string? SaveOctaves);
+internal sealed record DreamArguments(string Input, string Output, DreamOptionValues Dream, string? SaveOctaves)
+{
+    /// <summary>--image-size, --original-colors and --init.</summary>
+    public InputValues Preparation { get; init; } = InputValues.None;
+}
 
 /// <summary><c>deepdream dream INPUT -o OUTPUT [options]</c>.</summary>
 internal static class DreamCommand
@@ -25,23 +29,25 @@ internal static class DreamCommand
         var saveOctaves = new Option<string?>("--save-octaves") { Description = "Also write the image after each octave (octave-1.png, ...) into this folder.", HelpName = "DIR" };
         var restart = new Option<bool>("--restart") { Description = "Several inputs: dream every image again, even those an earlier run of this batch finished." };
         var dream = new DreamOptions();
+        var preparation = new InputOptions();
 
         var command = new Command("dream", "Dream on an image and write the result.");
         command.Arguments.Add(input);
         command.Options.Add(output);
-        dream.AddTo(command, saveOctaves, restart);
+        dream.AddTo(command, [.. preparation.All, saveOctaves, restart]);
         dream.SetAction(command, context, (result, options, cancellationToken) =>
         {
             var inputs = result.GetRequiredValue(input);
+            var prepare = preparation.Read(result);
             // INPUT takes several values, so an unknown option lands there instead of being a parse error.
             if (inputs.FirstOrDefault(i => i.StartsWith('-') && !File.Exists(i) && !Directory.Exists(i)) is { } unknown)
                 throw new UsageException($"Unrecognized command or argument '{unknown}'. Run 'deepdream dream --help' for usage.");
             if (BatchDream.IsBatch(inputs))
             {
                 if (result.GetValue(saveOctaves) is not null) throw new UsageException("--save-octaves works with one input image; dream the images one at a time to keep their octaves.");
-                return BatchDream.RunAsync(inputs, result.GetRequiredValue(output), options, result.GetValue(restart), context, cancellationToken);
+                return BatchDream.RunAsync(inputs, result.GetRequiredValue(output), options, prepare, result.GetValue(restart), context, cancellationToken);
             }
-            var arguments = Validate(inputs[0], result.GetRequiredValue(output), options, result.GetValue(saveOctaves));
+            var arguments = Validate(inputs[0], result.GetRequiredValue(output), options, result.GetValue(saveOctaves)) with { Preparation = prepare };
             return DreamRunner.RunAsync(arguments, context, cancellationToken);
         });
         return command;
@@ -78,9 +84,10 @@ internal static class DreamRunner
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
-        var dreamer = loaded.Dreamer;
         var seed = dream.ChooseSeed(context);
+        using var prepared = args.Preparation.Prepare(input, seed);
+        using var loaded = LoadedDreamer.Load(dream, context, cancellationToken, channelSource: prepared.Original);
+        var dreamer = loaded.Dreamer;
         var mode = dream.ProgressMode(context);
         var progress = new ProgressReporter(context.Error, mode);
         var options = new DreamRunOptions
@@ -94,7 +101,7 @@ internal static class DreamRunner
         DreamResult result;
         try
         {
-            result = dreamer.Dream(input.Rgb, options, cancellationToken);
+            result = dreamer.Dream(prepared.Start, options, cancellationToken);
         }
         finally
         {
@@ -104,7 +111,10 @@ internal static class DreamRunner
         {
             var dreamSeconds = dreamClock.Elapsed.TotalSeconds;
             cancellationToken.ThrowIfCancellationRequested();
-            ImageIO.Save(result.Image, input.Alpha, output);
+            using (var recoloured = args.Preparation.Finish(result.Image, prepared))
+            {
+                ImageIO.Save(recoloured ?? result.Image, prepared.Alpha, output);
+            }
             var totalSeconds = total.Elapsed.TotalSeconds;
             if (!dream.Quiet)
                 context.Error.WriteLine(FormattableString.Invariant($"wrote {args.Output} ({result.Image.Width}x{result.Image.Height}) in {totalSeconds:0.0} s"));
