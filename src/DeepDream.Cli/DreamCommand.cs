@@ -11,23 +11,37 @@ internal static class DreamCommand
 {
     public static Command Create(CliContext context)
     {
-        var input = new Argument<string>("INPUT") { Description = "The image to dream on." };
+        var input = new Argument<string[]>("INPUT")
+        {
+            Description = "The image to dream on; several images or folders dream each into the -o folder with one loaded model.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var output = new Option<string>("--output", "-o")
         {
-            Description = "Where to write the result; the format follows the extension (" + string.Join(", ", ImageIO.SupportedExtensions) + ").",
+            Description = "Where to write the result; the format follows the extension (" + string.Join(", ", ImageIO.SupportedExtensions) + "); a folder for several inputs.",
             Required = true,
             HelpName = "OUTPUT",
         };
         var saveOctaves = new Option<string?>("--save-octaves") { Description = "Also write the image after each octave (octave-1.png, ...) into this folder.", HelpName = "DIR" };
+        var restart = new Option<bool>("--restart") { Description = "Several inputs: dream every image again, even those an earlier run of this batch finished." };
         var dream = new DreamOptions();
 
         var command = new Command("dream", "Dream on an image and write the result.");
         command.Arguments.Add(input);
         command.Options.Add(output);
-        dream.AddTo(command, saveOctaves);
+        dream.AddTo(command, saveOctaves, restart);
         dream.SetAction(command, context, (result, options, cancellationToken) =>
         {
-            var arguments = Validate(result.GetRequiredValue(input), result.GetRequiredValue(output), options, result.GetValue(saveOctaves));
+            var inputs = result.GetRequiredValue(input);
+            // INPUT takes several values, so an unknown option lands there instead of being a parse error.
+            if (inputs.FirstOrDefault(i => i.StartsWith('-') && !File.Exists(i) && !Directory.Exists(i)) is { } unknown)
+                throw new UsageException($"Unrecognized command or argument '{unknown}'. Run 'deepdream dream --help' for usage.");
+            if (BatchDream.IsBatch(inputs))
+            {
+                if (result.GetValue(saveOctaves) is not null) throw new UsageException("--save-octaves works with one input image; dream the images one at a time to keep their octaves.");
+                return BatchDream.RunAsync(inputs, result.GetRequiredValue(output), options, result.GetValue(restart), context, cancellationToken);
+            }
+            var arguments = Validate(inputs[0], result.GetRequiredValue(output), options, result.GetValue(saveOctaves));
             return DreamRunner.RunAsync(arguments, context, cancellationToken);
         });
         return command;
@@ -66,10 +80,9 @@ internal static class DreamRunner
 
         using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
         var dreamer = loaded.Dreamer;
-        var sizes = dreamer.OctaveSizes(input.Rgb.Width, input.Rgb.Height).Reverse().ToArray();
         var seed = dream.ChooseSeed(context);
         var mode = dream.ProgressMode(context);
-        var progress = new ProgressReporter(context.Error, mode, [.. sizes.Select(s => (long)s.Width * s.Height)]);
+        var progress = new ProgressReporter(context.Error, mode);
         var options = new DreamRunOptions
         {
             Seed = seed,
@@ -97,7 +110,7 @@ internal static class DreamRunner
                 context.Error.WriteLine(FormattableString.Invariant($"wrote {args.Output} ({result.Image.Width}x{result.Image.Height}) in {totalSeconds:0.0} s"));
             if (dream.Json)
             {
-                var report = DreamReport.Create(args, output, input.Rgb, dreamer, result, octaveFolder, loaded.LoadSeconds, dreamSeconds, totalSeconds);
+                var report = DreamReport.Create(args with { Dream = loaded.Options }, output, input.Rgb, dreamer, result, octaveFolder, loaded.LoadSeconds, dreamSeconds, totalSeconds);
                 context.Out.WriteLine(report.ToJson());
                 context.Out.Flush();
             }

@@ -63,7 +63,7 @@ internal sealed class DreamOptions
 
     public Option<string[]> Layer { get; } = new("--layer")
     {
-        Description = "Layer to dream on (default layer3); repeat it, or use NAME=WEIGHT, for a weighted sum of layers.",
+        Description = "Layer to dream on (default: the model's default layer, e.g. layer3 for resnet18, inception4c for googlenet); repeat it, or use NAME=WEIGHT, for a weighted sum of layers.",
         HelpName = "NAME[=WEIGHT]",
         Arity = ArgumentArity.OneOrMore,
     };
@@ -142,7 +142,8 @@ internal sealed class DreamOptions
         if (jitter < 0) throw new UsageException($"--jitter must be 0 (off) or more pixels, got {jitter}.");
         if (tileSize is < 64) throw new UsageException($"--tile-size must be at least 64 pixels, got {tileSize}.");
 
-        var terms = layers is { Length: > 0 } ? ValueParsers.ParseLayers(layers) : [new LayerTerm(DreamSettings.DefaultLayer, 1.0)];
+        // No --layer: the model's default layer, filled in once the model is loaded (LoadedDreamer).
+        IReadOnlyList<LayerTerm> terms = layers is { Length: > 0 } ? ValueParsers.ParseLayers(layers) : [];
         var channelList = channels is null ? null : ValueParsers.ParseChannels(channels);
         if (channelList is not null && terms.Count > 1)
             throw new UsageException("--channels applies to a single layer, but several --layer values were given; use one --layer with --channels.");
@@ -150,7 +151,7 @@ internal sealed class DreamOptions
             throw new UsageException("--guide works on a single layer, but several --layer values were given; use one --layer with --guide.");
         if (guide is not null && channelList is not null)
             throw new UsageException("--guide and --channels cannot be combined; guided dreaming uses all channels of the layer.");
-        if (guide is not null && terms[0].Weight != 1.0)
+        if (guide is not null && terms.Count > 0 && terms[0].Weight != 1.0)
             throw new UsageException("--guide does not take a layer weight; use --layer NAME without =WEIGHT.");
 
         return new DreamOptionValues(model, terms, channelList, guide, octaves, scale, steps, step, jitter, seed, tileSize, json, quiet, verbose);

@@ -12,6 +12,8 @@ internal static class ErrorReporter
         ImageLoadException e => (ExitCodes.File, e.Message),
         ImageTooSmallException e => (ExitCodes.File, e.Message),
         ModelLoadException e => (ExitCodes.Model, e.Message),
+        Sequences.Jobs.SequenceJobMismatchException e => (ExitCodes.Usage, e.Message + " Use --restart to start over."),
+        Sequences.FrameSourceException or Sequences.FrameSinkException or Sequences.DependencyMissingException => (ExitCodes.File, exception.Message),
         // Any other library error comes from running the model (a forward or gradient pass that failed).
         DeepDreamException e => (ExitCodes.Model, e.Message),
         _ => (ExitCodes.InternalError,

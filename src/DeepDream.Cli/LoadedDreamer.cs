@@ -13,9 +13,10 @@ internal sealed class LoadedDreamer : IDisposable
 {
     private readonly ILoggerFactory? _loggerFactory;
 
-    private LoadedDreamer(Dreamer dreamer, LoadedImage? guide, ILoggerFactory? loggerFactory, double loadSeconds)
+    private LoadedDreamer(Dreamer dreamer, DreamOptionValues options, LoadedImage? guide, ILoggerFactory? loggerFactory, double loadSeconds)
     {
         Dreamer = dreamer;
+        Options = options;
         Guide = guide;
         _loggerFactory = loggerFactory;
         LoadSeconds = loadSeconds;
@@ -23,6 +24,9 @@ internal sealed class LoadedDreamer : IDisposable
 
     /// <summary>The dreamer.</summary>
     public Dreamer Dreamer { get; }
+
+    /// <summary>The options it was built from, with the model's default layer filled in when no --layer was given.</summary>
+    public DreamOptionValues Options { get; }
 
     /// <summary>The --guide image, when one was given.</summary>
     public LoadedImage? Guide { get; }
@@ -51,6 +55,7 @@ internal sealed class LoadedDreamer : IDisposable
             Dreamer dreamer;
             try
             {
+                if (options.Layers.Count == 0) options = options with { Layers = [new LayerTerm(LayerHints.DefaultLayerOf(model, options.Model), 1.0)] };
                 var builder = new DreamBuilder().UseModel(model)
                     .Octaves(options.Octaves).OctaveScale(options.OctaveScale).Steps(options.Steps).StepSize(options.StepSize).Jitter(options.Jitter)
                     .UseObjective(options.BuildObjective(guide?.Rgb));
@@ -61,10 +66,10 @@ internal sealed class LoadedDreamer : IDisposable
             catch (Exception e)
             {
                 model.Dispose();
-                if (e is ArgumentException) throw new UsageException(DreamRunner.CleanMessage(e), e);
+                if (e is ArgumentException argument) throw LayerHints.ForRejectedSetup(argument, options.Model);
                 throw;
             }
-            return new LoadedDreamer(dreamer, guide, loggerFactory, clock.Elapsed.TotalSeconds);
+            return new LoadedDreamer(dreamer, options, guide, loggerFactory, clock.Elapsed.TotalSeconds);
         }
         catch
         {

@@ -61,6 +61,8 @@ internal static class Program
     {
         var root = new RootCommand("deepdream: Google-style deep dreaming on .NET (DeepDream.Net on TorchSharp).");
         root.Subcommands.Add(DreamCommand.Create(context));
+        root.Subcommands.Add(ZoomCommand.Create(context));
+        root.Subcommands.Add(VideoCommand.Create(context));
         root.Subcommands.Add(LayersCommand.Create(context));
         return root;
     }

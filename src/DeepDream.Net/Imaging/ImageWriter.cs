@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -97,20 +96,12 @@ public static class ImageWriter
             throw new ImageSaveException($"Cannot save to '{fullPath}': the folder '{folder}' does not exist; create it first.");
         }
 
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{RandomNumberGenerator.GetHexString(12, lowercase: true)}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
-            {
-                image.Save(stream, encoder);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
+            AtomicFile.Write(fullPath, stream => image.Save(stream, encoder));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            TryDelete(temporary);
             throw new ImageSaveException($"Could not save '{fullPath}': {ex.Message}", ex);
         }
     }
@@ -135,17 +126,5 @@ public static class ImageWriter
                 $"Cannot save '{path}': the extension '{Path.GetExtension(path)}' is not supported; use one of {string.Join(", ", Extensions)}.",
                 nameof(path)),
         };
-    }
-
-    private static void TryDelete(string file)
-    {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the original error is the one worth reporting.
-        }
     }
 }

@@ -140,7 +140,7 @@ public sealed class OnnxLoadTests
         var result = model.Extract(x, ["features", "c"]);
         Assert.Equal(new long[] { 2, 2, 6, 7 }, result["features"].shape);
         AssertClose(result["c"].relu(), result["features"], 0);
-        var e = Assert.Throws<ArgumentException>(() => model.Extract(x, ["conv9"]));
+        var e = Assert.Throws<UnknownLayerException>(() => model.Extract(x, ["conv9"]));
         Assert.Contains("Unknown layer 'conv9' for model 'tiny'; valid layers: features, c, y", e.Message);
     }
 

@@ -288,9 +288,9 @@ public sealed class TorchVisionModelsTests
     {
         using var extractor = Untrained("resnet18");
         using var x = zeros(1, 3, 32, 32);
-        var ex = Assert.Throws<ArgumentException>(() => extractor.Extract(x, ["layer5"]));
+        var ex = Assert.Throws<UnknownLayerException>(() => extractor.Extract(x, ["layer5"]));
         Assert.StartsWith("Unknown layer 'layer5' for model 'resnet18'; valid layers: conv1, bn1, relu, maxpool, layer1,", ex.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => extractor.GetMinimumInputSize(["nope"]));
+        Assert.Throws<UnknownLayerException>(() => extractor.GetMinimumInputSize(["nope"]));
     }
 
     [Fact]
