@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -155,7 +156,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
             var (h, w) = (image.shape[2], image.shape[3]);
             if (Math.Min(h, w) < needed)
                 throw new ImageTooSmallException($"The input is {w}×{h} pixels but {Name} needs at least {needed}×{needed} to compute layer(s) {string.Join(", ", layers)}.", failure);
-            throw new DeepDreamException($"The forward pass of {Name} failed: {failure.Message}", failure);
+            throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {w}×{h} input", failure);
         }
 
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -183,8 +184,8 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     public IReadOnlyList<LayerInfo> ListLayers(int width, int height)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        Guard.Positive(width, nameof(width));
+        Guard.Positive(height, nameof(height));
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         using var input = torch.zeros(1, 3, height, width, device: _device);

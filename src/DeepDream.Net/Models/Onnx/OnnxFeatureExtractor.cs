@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using DeepDream.Features;
 using TorchSharp;
@@ -144,13 +145,12 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         {
             values = _graph.Run(x, ids);
         }
-        catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException or InvalidOperationException)
+        catch (Exception e) when (NativeErrors.IsNative(e) || e is InvalidOperationException)
         {
             if (ids.FirstOrDefault(FixedSizeLayers.Contains, -1) is >= 0 and var fixedId && ((int)image.shape[3], (int)image.shape[2]) != ExportSize)
                 throw new DeepDreamException(FixedSizeMessage(layers.ElementAt(Array.IndexOf(ids, fixedId))), e);
             // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
-            throw new DeepDreamException(
-                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {Diagnostics.NativeErrors.Summary(e)}", e);
+            throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input", e);
         }
         k = 0;
         var taken = new HashSet<int>();
@@ -172,8 +172,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
     public IReadOnlyList<LayerInfo> ListLayers(int width, int height)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        Guard.Positive(width, nameof(width));
+        Guard.Positive(height, nameof(height));
         ObjectDisposedException.ThrowIf(_disposed, this);
         var probe = Probe.Run(ProbeInput(width, height), _graph.Ops.Count - 1);
         var fixedSize = (width, height) == ExportSize ? null : FixedSizeLayers;
