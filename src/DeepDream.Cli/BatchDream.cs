@@ -67,8 +67,8 @@ internal static class BatchDream
                 try
                 {
                     using var input = ImageIO.Load(inputPath);
-                    using var prepared = preparation.Prepare(input, seed);
-                    using var result = loaded.Dreamer.Dream(prepared.Start, new DreamRunOptions { Seed = seed }, cancellationToken);
+                    using var prepared = preparation.Prepare(input);
+                    using var result = loaded.Dreamer.Dream(prepared.Start(seed), new DreamRunOptions { Seed = seed }, cancellationToken);
                     using var recoloured = preparation.Finish(result.Image, prepared);
                     ImageIO.Save(recoloured ?? result.Image, prepared.Alpha, outputPath);
                     written++;

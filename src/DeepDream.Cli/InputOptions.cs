@@ -24,8 +24,8 @@ internal sealed record InputValues(int? ImageSize, bool OriginalColors, bool Noi
         ["init"] = NoiseInit ? "noise" : "image",
     };
 
-    /// <summary>The input resized to <see cref="ImageSize"/> and the picture the dream starts from.</summary>
-    public PreparedInput Prepare(LoadedImage input, int seed)
+    /// <summary>The input resized to <see cref="ImageSize"/>; <see cref="PreparedInput.Start"/> gives the picture the dream starts from.</summary>
+    public PreparedInput Prepare(LoadedImage input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (width, height) = TargetSize(input.Width, input.Height);
@@ -36,8 +36,7 @@ internal sealed record InputValues(int? ImageSize, bool OriginalColors, bool Noi
         {
             rgb = resized ? input.Rgb.Clone(c => c.Resize(width, height, KnownResamplers.Lanczos3)) : null;
             alpha = resized && input.Alpha is not null ? input.Alpha.Clone(c => c.Resize(width, height, KnownResamplers.Bicubic)) : null;
-            var start = NoiseInit ? NoiseImage.Create(width, height, seed) : null;
-            return new PreparedInput(rgb ?? input.Rgb, alpha ?? input.Alpha, start, [rgb, alpha, start]);
+            return new PreparedInput(rgb ?? input.Rgb, alpha ?? input.Alpha, NoiseInit, [rgb, alpha]);
         }
         catch
         {
@@ -65,20 +64,29 @@ internal sealed record InputValues(int? ImageSize, bool OriginalColors, bool Noi
 }
 
 /// <summary>The input as it will be dreamed; disposes only the images it made.</summary>
-internal sealed class PreparedInput(Image<Rgb24> original, Image<L8>? alpha, Image<Rgb24>? start, IReadOnlyList<IDisposable?> owned) : IDisposable
+internal sealed class PreparedInput(Image<Rgb24> original, Image<L8>? alpha, bool noiseInit, IReadOnlyList<IDisposable?> owned) : IDisposable
 {
+    private Image<Rgb24>? _noise;
+
     /// <summary>The input at the dream's size (its colours for --original-colors, the source for --channels strongest:K).</summary>
     public Image<Rgb24> Original => original;
 
     /// <summary>The alpha plane at the dream's size, when the input has one.</summary>
     public Image<L8>? Alpha => alpha;
 
-    /// <summary>The picture the dream starts from: the input, or noise with --init noise.</summary>
-    public Image<Rgb24> Start => start ?? original;
+    /// <summary>The picture the dream starts from: the input, or noise from <paramref name="seed"/> with --init noise.</summary>
+    public Image<Rgb24> Start(int seed)
+    {
+        if (!noiseInit) return original;
+        _noise?.Dispose();
+        _noise = NoiseImage.Create(original.Width, original.Height, seed);
+        return _noise;
+    }
 
     public void Dispose()
     {
         foreach (var d in owned) d?.Dispose();
+        _noise?.Dispose();
     }
 }
 

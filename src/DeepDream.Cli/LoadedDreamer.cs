@@ -50,7 +50,7 @@ internal sealed class LoadedDreamer : IDisposable
             throw new UsageException(
                 "--channels strongest:K chooses the channels from the input image, so it works with deepdream dream on one image; give channel numbers (e.g. --channels 0-7) for zoom, video and batches.");
         }
-        var guide = options.Guide is null ? null : ImageIO.Load(options.Guide);
+        var guide = options.Guide is null ? null : ImageIO.Load(options.Guide, cancellationToken);
         ILoggerFactory? loggerFactory = null;
         try
         {
