@@ -36,12 +36,14 @@ internal sealed class LoadedDreamer : IDisposable
     public double LoadSeconds { get; }
 
     /// <summary>
-    /// Loads the guide and the model and builds the dreamer; guide warnings go to stderr unless --quiet. With
-    /// <c>--channels strongest:K</c> the channels are chosen from <paramref name="channelSource"/> (the input image).
+    /// Loads the guide and the model and builds the dreamer; guide warnings go to stderr unless --quiet. Ctrl-C ends the
+    /// wait at once, however long a crafted model takes to load or probe. With <c>--channels strongest:K</c> the channels
+    /// are chosen from <paramref name="channelSource"/> (the input image).
     /// </summary>
     /// <exception cref="ImageLoadException">The guide cannot be read.</exception>
     /// <exception cref="UsageException">The objective does not fit the model (unknown layer, bad tile size...).</exception>
     /// <exception cref="ModelLoadException">The model cannot be loaded.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while loading.</exception>
     public static LoadedDreamer Load(DreamOptionValues options, CliContext context, CancellationToken cancellationToken,
         SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>? channelSource = null)
     {
@@ -50,6 +52,12 @@ internal sealed class LoadedDreamer : IDisposable
             throw new UsageException(
                 "--channels strongest:K chooses the channels from the input image, so it works with deepdream dream on one image; give channel numbers (e.g. --channels 0-7) for zoom, video and batches.");
         }
+        return Interruptible.RunDisposable(() => LoadNow(options, context, cancellationToken, channelSource), cancellationToken);
+    }
+
+    private static LoadedDreamer LoadNow(DreamOptionValues options, CliContext context, CancellationToken cancellationToken,
+        SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>? channelSource)
+    {
         var guide = options.Guide is null ? null : ImageIO.Load(options.Guide, cancellationToken);
         ILoggerFactory? loggerFactory = null;
         try
