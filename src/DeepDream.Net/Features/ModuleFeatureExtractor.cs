@@ -332,16 +332,36 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         return output;
     }
 
-    private int ProbeMinimumSize(int layer) =>
-        MinimumSizeSearch.Find(size => Probe(layer, size))
-        ?? throw new ModelLoadException($"{Name} cannot compute layer '{_names[layer]}' for any input up to {MinimumSizeSearch.MaxSize}×{MinimumSizeSearch.MaxSize} pixels.");
+    private int ProbeMinimumSize(int layer)
+    {
+        var maxSize = MinimumSizeSearch.AffordableSize(EstimatePeakBytes());
+        if (MinimumSizeSearch.Find(size => Probe(layer, size, out _), maxSize) is { } found) return found;
+        var side = Math.Min(maxSize, 224);
+        Probe(layer, side, out var failure);
+        throw new ModelLoadException($"{Name} cannot compute layer '{_names[layer]}' for any square input from 1 to {MinimumSizeSearch.Limit(maxSize)}" +
+            (failure is null ? "." : $"; at {side}×{side} the forward pass fails: {Diagnostics.NativeErrors.Summary(failure)}"));
+    }
 
-    private bool Probe(int layer, int size)
+    /// <summary>
+    /// The activation memory of a forward pass at <see cref="MinimumSizeSearch.MeasureSize"/>: three times the largest
+    /// layer output (its input, itself and a temporary alive together), which bounds the probe's sizes.
+    /// </summary>
+    private long EstimatePeakBytes()
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        using var input = torch.zeros(1, 3, MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize, device: _device);
+        var capture = Run(input, Enumerable.Range(0, _names.Length).ToArray(), shapesOnly: true, out _);
+        var largest = capture.Shapes.Where(s => s is not null).Select(s => s!.Aggregate(1L, (a, d) => a * d)).DefaultIfEmpty(0).Max();
+        return 3 * 4 * Math.Max(largest, input.numel());
+    }
+
+    private bool Probe(int layer, int size, out Exception? failure)
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         using var input = torch.zeros(1, 3, size, size, device: _device);
-        var capture = Run(input, [layer], shapesOnly: true, out var failure);
+        var capture = Run(input, [layer], shapesOnly: true, out failure);
         var shape = capture.Shapes[layer];
         return failure is null && shape is not null && shape.All(d => d > 0);
     }
