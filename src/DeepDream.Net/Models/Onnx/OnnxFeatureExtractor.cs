@@ -24,6 +24,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly ConcurrentDictionary<int, int> _minimumSizes = new();
     private OnnxShapeProbe? _probe;
     private HashSet<int>? _fixedSizeLayers;
+    private readonly Lazy<IReadOnlyList<string>> _layerNames;
     private PreprocessingTensors _preprocessing;
     private readonly Lazy<string?> _defaultLayer;
     private bool _disposed;
@@ -35,19 +36,20 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         Preprocessing = preprocessing;
         Device = device;
         _layerIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var names = new List<string>();
+        var aliasNames = new List<string>();
         foreach (var (alias, target) in aliases)
         {
             var id = graph.RuntimeId(target);
             if (id < 0) throw new ArgumentException($"the alias '{alias}' points to '{target}', which is not a node output of the graph", nameof(aliases));
             if (!_layerIds.TryAdd(alias, id)) throw new ArgumentException($"the alias '{alias}' is given twice", nameof(aliases));
-            names.Add(alias);
+            aliasNames.Add(alias);
         }
+        var valueNames = new List<string>();
         foreach (var value in graph.RuntimeValueNames)
         {
-            if (_layerIds.TryAdd(value, graph.RuntimeId(value))) names.Add(value);
+            if (_layerIds.TryAdd(value, graph.RuntimeId(value))) valueNames.Add(value);
         }
-        LayerNames = names;
+        _layerNames = new Lazy<IReadOnlyList<string>>(() => [.. aliasNames, .. WithoutShapeArithmetic(valueNames)]);
         Aliases = aliases.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         _preprocessing = new PreprocessingTensors(preprocessing, device);
         // Not cached on failure (PublicationOnly), so a probe that fails once, e.g. after a device move, is retried.
@@ -58,7 +60,11 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     public string Name { get; }
 
     /// <inheritdoc />
-    public IReadOnlyList<string> LayerNames { get; }
+    /// <remarks>
+    /// Node outputs that hold integers or booleans (shape arithmetic such as <c>Shape</c>, <c>Gather</c> of a shape, masks)
+    /// are left out: nothing can be dreamed on them. Found once, with a probe at a small size, on first use.
+    /// </remarks>
+    public IReadOnlyList<string> LayerNames => _layerNames.Value;
 
     /// <summary>
     /// The alias <c>layer3</c> when the model has one (the embedded ResNet18, or your own
@@ -214,6 +220,14 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     }
 
     private OnnxShapeProbe Probe => _probe ??= new OnnxShapeProbe(_graph);
+
+    /// <summary>The value names whose tensors are floating point at a small probe size (kept when the probe cannot tell).</summary>
+    private List<string> WithoutShapeArithmetic(List<string> names)
+    {
+        var (w, h) = ExportSize ?? (96, 96);
+        var probe = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        return [.. names.Where(n => probe.Floating[_layerIds[n]] != false)];
+    }
 
     /// <summary>The input width and height the file declares, when both are fixed numbers.</summary>
     private (int Width, int Height)? ExportSize =>

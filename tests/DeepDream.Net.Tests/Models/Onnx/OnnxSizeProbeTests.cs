@@ -71,4 +71,18 @@ public sealed class OnnxSizeProbeTests
         Assert.Contains("(the largest size whose activations fit the probe's 512 MB budget)", e.Message);
         Assert.Contains("node 'reshape7' (Reshape) fails on a ", e.Message);
     }
+
+    [Fact]
+    public void LayerNames_LeaveOutShapeArithmetic()
+    {
+        // y = reshape(relu(x), [shape(relu(x))[0], -1]): 'shape', 'batch' and 'target' are integers, not layers.
+        var path = new OnnxTestWriter().Input("x", 1, 3, null, null).Output("y")
+            .InitLongs("zero", [0], 1).InitLongs("minusOne", [-1], 1)
+            .Node("Relu", ["x"], ["r"]).Node("Shape", ["r"], ["shape"]).Node("Gather", ["shape", "zero"], ["batch"])
+            .Node("Concat", ["batch", "minusOne"], ["target"], attributes: [("axis", 0L)]).Node("Reshape", ["r", "target"], ["y"]).Save();
+        using var model = DreamModels.FromOnnx(path, Preprocessing.Raw);
+        Assert.Equal(["r", "y"], model.LayerNames);
+        Assert.Equal(["r", "y"], model.ListLayers(5, 4).Select(l => l.Name));
+        Assert.Equal(new long[] { 1, 60 }, model.ListLayers(5, 4)[1].Shape);
+    }
 }
