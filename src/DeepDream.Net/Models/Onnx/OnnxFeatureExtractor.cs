@@ -1,6 +1,7 @@
 using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using DeepDream.Features;
+using DeepDream.Models.Onnx.Operators;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -52,6 +53,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         _layerNames = new Lazy<IReadOnlyList<string>>(() => [.. aliasNames, .. WithoutShapeArithmetic(valueNames)]);
         Aliases = aliases.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         _preprocessing = new PreprocessingTensors(preprocessing, device);
+        LetConstantReshapesFollowTheInput();
         // Not cached on failure (PublicationOnly), so a probe that fails once, e.g. after a device move, is retried.
         _defaultLayer = new Lazy<string?>(FindDefaultLayer, LazyThreadSafetyMode.PublicationOnly);
     }
@@ -220,6 +222,20 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     }
 
     private OnnxShapeProbe Probe => _probe ??= new OnnxShapeProbe(_graph);
+
+    /// <summary>
+    /// For a graph exported at a fixed size: lets each constant-shape Reshape that only regroups the dimensions between the
+    /// input's own leading and trailing ones follow the input (see <see cref="ReshapeOp.FollowInput"/>), so that, e.g., a
+    /// ShuffleNet exported at 224×224 runs at any size.
+    /// </summary>
+    private void LetConstantReshapesFollowTheInput()
+    {
+        if (ExportSize is not var (w, h) || !_graph.Ops.Any(op => op is ReshapeOp { HasConstantShape: true })) return;
+        var atExport = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        foreach (var op in _graph.Ops)
+            if (op is ReshapeOp { HasConstantShape: true } reshape && atExport.Shapes[op.Inputs[0]] is { } shape)
+                reshape.FollowInput(shape);
+    }
 
     /// <summary>The value names whose tensors are floating point at a small probe size (kept when the probe cannot tell).</summary>
     private List<string> WithoutShapeArithmetic(List<string> names)
