@@ -64,7 +64,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <inheritdoc />
     /// <remarks>
     /// Node outputs that hold integers or booleans (shape arithmetic such as <c>Shape</c>, <c>Gather</c> of a shape, masks)
-    /// are left out: nothing can be dreamed on them. Found once, with a probe at a small size, on first use.
+    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once, with a probe at a small size, on first use.
     /// </remarks>
     public IReadOnlyList<string> LayerNames => _layerNames.Value;
 
@@ -237,12 +237,15 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
                 reshape.FollowInput(shape);
     }
 
-    /// <summary>The value names whose tensors are floating point at a small probe size (kept when the probe cannot tell).</summary>
+    /// <summary>
+    /// The value names whose tensors are floating point and not single numbers at a small probe size (kept when the probe
+    /// cannot tell).
+    /// </summary>
     private List<string> WithoutShapeArithmetic(List<string> names)
     {
         var (w, h) = ExportSize ?? (96, 96);
         var probe = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
-        return [.. names.Where(n => probe.Floating[_layerIds[n]] != false)];
+        return [.. names.Where(n => probe.Floating[_layerIds[n]] != false && probe.Shapes[_layerIds[n]] is not [])];
     }
 
     /// <summary>The input width and height the file declares, when both are fixed numbers.</summary>
