@@ -106,4 +106,20 @@ public sealed class OnnxSizeProbeTests
         // Channel order after the shuffle: 0, 2, 1, 3.
         OnnxTestRunner.AssertClose(c.index_select(1, tensor(new long[] { 0, 2, 1, 3 })), result["y"], 0);
     }
+
+    [Fact]
+    public void DynamicExportWithAPositionalEmbedding_IsFixedAt224()
+    {
+        // Height and width are dynamic, but adding a [1, 1, 224, 224] embedding only works at 224×224 (like ViT).
+        var path = new OnnxTestWriter().Input("x", 1, 3, null, null).Output("y")
+            .Init("w", Seq(2 * 3), 2, 3, 1, 1).Init("position", new float[224 * 224], 1, 1, 224, 224)
+            .Node("Conv", ["x", "w"], ["c"]).Node("Add", ["c", "position"], ["y"]).Save();
+        using var model = DreamModels.FromOnnx(path, Preprocessing.Raw);
+        var layers = model.ListLayers(100, 60).ToDictionary(l => l.Name);
+        Assert.Equal((224, 224), layers["y"].FixedInputSize);
+        Assert.Null(layers["c"].FixedInputSize);
+        Assert.Equal(1, model.GetMinimumInputSize(["c"]));
+        var e = Assert.Throws<ModelLoadException>(() => model.GetMinimumInputSize(["y"]));
+        Assert.Contains("Layer 'y' of 'model' computes only at 224×224", e.Message);
+    }
 }
