@@ -33,6 +33,7 @@ internal static class BatchDream
         {
             throw new FileAccessException($"Cannot create the output folder '{folder}': {e.Message}", e);
         }
+        ImageIO.CheckWritable(folder, "output folder");
         var manifestPath = Path.Combine(folder, ManifestName);
         var stored = restart ? null : ReadManifest(manifestPath);
         var seed = dream.Seed ?? (stored?.Settings.GetValueOrDefault("seed") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var earlier) ? earlier : dream.ChooseSeed(context));

@@ -34,13 +34,20 @@ internal sealed class LoadedDreamer : IDisposable
     /// <summary>Seconds spent loading the model and building the dreamer.</summary>
     public double LoadSeconds { get; }
 
-    /// <summary>Loads the guide and the model and builds the dreamer; guide warnings go to stderr unless --quiet.</summary>
+    /// <summary>
+    /// Loads the guide and the model and builds the dreamer; guide warnings go to stderr unless --quiet. Ctrl-C ends the
+    /// wait at once, however long a crafted model takes to load or probe.
+    /// </summary>
     /// <exception cref="ImageLoadException">The guide cannot be read.</exception>
     /// <exception cref="UsageException">The objective does not fit the model (unknown layer, bad tile size...).</exception>
     /// <exception cref="ModelLoadException">The model cannot be loaded.</exception>
-    public static LoadedDreamer Load(DreamOptionValues options, CliContext context, CancellationToken cancellationToken)
+    /// <exception cref="OperationCanceledException">Cancelled while loading.</exception>
+    public static LoadedDreamer Load(DreamOptionValues options, CliContext context, CancellationToken cancellationToken) =>
+        Interruptible.RunDisposable(() => LoadNow(options, context, cancellationToken), cancellationToken);
+
+    private static LoadedDreamer LoadNow(DreamOptionValues options, CliContext context, CancellationToken cancellationToken)
     {
-        var guide = options.Guide is null ? null : ImageIO.Load(options.Guide);
+        var guide = options.Guide is null ? null : ImageIO.Load(options.Guide, cancellationToken);
         ILoggerFactory? loggerFactory = null;
         try
         {
