@@ -83,7 +83,7 @@ public static partial class DreamModels
             var plan = arch.Plan(module);
             folding = options.FoldBatchNorm ? ResNetBatchNormFolding.Apply(plan) : null;
             return new ModuleFeatureExtractor(arch.Name, module, plan, preprocessing, ownsModule: true,
-                extraDisposables: folding is null ? null : [folding]);
+                extraDisposables: folding is null ? null : [folding], channelsLast: options.ChannelsLast);
         }
         catch
         {

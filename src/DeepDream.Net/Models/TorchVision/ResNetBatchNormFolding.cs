@@ -1,4 +1,5 @@
 using DeepDream.Features;
+using DeepDream.Performance;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -34,9 +35,9 @@ internal sealed class ResNetBatchNormFolding : IDisposable, IDeviceMovable
     }
 
     /// <inheritdoc />
-    public void MoveTo(Device device)
+    public void MoveTo(Device device, ComputeFormat format)
     {
-        foreach (var conv in _convs) conv.MoveTo(device);
+        foreach (var conv in _convs) conv.MoveTo(device, format);
     }
 
     /// <inheritdoc />
@@ -84,12 +85,8 @@ internal sealed class ResNetBatchNormFolding : IDisposable, IDeviceMovable
     {
         if (convModule is not Conv2d conv || bnModule is not BatchNorm2d bn) return null;
         if (conv.padding_mode != PaddingModes.Zeros || conv.padding is null || bn.running_mean is null || bn.running_var is null) return null;
-        var scale = bn.running_var.add(bn.eps).rsqrt();
-        if (bn.weight is not null) scale = scale.mul(bn.weight);
-        var weight = conv.weight!.mul(scale.reshape(-1, 1, 1, 1));
-        var bias = bn.running_mean.neg().mul(scale);
-        if (conv.bias is not null) bias = bias.add(conv.bias.mul(scale));
-        if (bn.bias is not null) bias = bias.add(bn.bias);
+        var (scale, shift) = BatchNormFolding.Coefficients(bn.weight, bn.bias, bn.running_mean, bn.running_var, bn.eps);
+        var (weight, bias) = BatchNormFolding.Fold(conv.weight!, conv.bias, scale, shift);
         return new FoldedConv(weight.DetachFromDisposeScope(), bias.DetachFromDisposeScope(), conv.stride, conv.padding, conv.dilation, conv.groups);
     }
 
@@ -100,10 +97,10 @@ internal sealed class ResNetBatchNormFolding : IDisposable, IDeviceMovable
 
         public Tensor Forward(Tensor x) => nn.functional.conv2d(x, _weight, _bias, stride, padding, dilation, groups);
 
-        public void MoveTo(Device device)
+        public void MoveTo(Device device, ComputeFormat format)
         {
-            if (_weight.device_type == device.type && _weight.device_index == device.index) return;
-            var (w, b) = (_weight.to(device), _bias.to(device));
+            using var scope = torch.NewDisposeScope();
+            var (w, b) = (format.Weight(_weight.to(device)), format.Weight(_bias.to(device)));
             _weight.Dispose();
             _bias.Dispose();
             (_weight, _bias) = (w.DetachFromDisposeScope(), b.DetachFromDisposeScope());
