@@ -117,7 +117,7 @@ internal static class Profiler
         var sizes = Workload.OctaveSizes(model, info.Width, info.Height);
         var target = model.Graph.ProducerOf(model.Graph.RuntimeId(model.Aliases[Workload.Layer]));
         Console.WriteLine("operators up to layer3: " + string.Join(", ", model.Graph.Ops.Take(target + 1).GroupBy(o => o.OpType).Select(g => $"{g.Key}×{g.Count()}")));
-        foreach (var c in ConvShapes.Of(model, sizes[0].Height, sizes[0].Width))
+        foreach (var c in ConvShapes.Of(model, sizes[^1].Height, sizes[^1].Width))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c}  {c.ForwardFlops / 1e9:F3} GFLOP forward"));
         foreach (var s in sizes)
         {

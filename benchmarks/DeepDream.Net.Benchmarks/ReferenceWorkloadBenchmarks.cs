@@ -83,6 +83,6 @@ public class ReferenceWorkloadBenchmarks
         using var model = DreamModels.ResNet18();
         var info = Image.Identify(Workload.ImagePath(Workload.ReferenceImage));
         var sizes = Workload.OctaveSizes(model, info.Width, info.Height);
-        return (sizes, sizes[0]);
+        return (sizes, sizes[^1]);
     });
 }

@@ -1,5 +1,6 @@
 using DeepDream.Features;
 using DeepDream.Models.Onnx;
+using DeepDream.Models.Onnx.Operators;
 using DeepDream.Schedules;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -43,9 +44,9 @@ internal static class Workload
         return builder.Build();
     }
 
-    /// <summary>The octave sizes the reference workload visits for an image of the given size, full size first.</summary>
+    /// <summary>The octave sizes the reference workload visits for an image of the given size, smallest first (the full size last).</summary>
     public static IReadOnlyList<OctaveSize> OctaveSizes(IFeatureExtractor model, int width, int height, int octaves = OctaveSchedule.DefaultCount) =>
-        new OctaveSchedule(octaves).Sizes(new OctaveSize(height, width), model.GetMinimumInputSize([Layer]));
+        new OctaveSchedule(octaves).Sizes(new OctaveSize(width, height), model.GetMinimumInputSize([Layer]));
 }
 
 /// <summary>One convolution of the imported graph at one input size, with its exact arguments.</summary>

@@ -35,7 +35,7 @@ internal sealed record DreamReport(
 
     public sealed record LayerWeight(string Name, double Weight);
 
-    public sealed record SettingsInfo(int Octaves, int OctavesRun, double OctaveScale, int Steps, double StepSize, int Jitter, int TileSize, bool TileSizeAutomatic);
+    public sealed record SettingsInfo(int Octaves, int OctavesRun, double OctaveScale, int Steps, double StepSize, int Jitter, int TileSize, bool TileSizeAutomatic, string Precision);
 
     public sealed record TimingInfo(double LoadSeconds, double DreamSeconds, double TotalSeconds);
 
@@ -45,22 +45,23 @@ internal sealed record DreamReport(
         string? octavesFolder, double loadSeconds, double dreamSeconds, double totalSeconds)
     {
         var model = dreamer.Model;
+        var options = args.Dream;
         var settings = result.Settings;
         return new DreamReport(
             new ImageFile(Path.GetFullPath(args.Input), input.Width, input.Height),
             new ImageFile(outputPath, result.Image.Width, result.Image.Height),
-            new ModelInfo(model.Name, args.Model.Source switch
+            new ModelInfo(model.Name, options.Model.Source switch
             {
                 ModelSource.Embedded => "embedded",
                 ModelSource.Onnx => "onnx",
                 _ => "torchvision",
-            }, args.Model.Path, args.Model.Architecture, model.Preprocessing.ToString(), model.Device.ToString()),
+            }, options.Model.Path, options.Model.Architecture, model.Preprocessing.ToString(), model.Device.ToString()),
             result.Objective,
-            [.. args.Layers.Select(l => new LayerWeight(l.Name, l.Weight))],
-            args.Channels,
-            args.Guide is null ? null : Path.GetFullPath(args.Guide),
+            [.. options.Layers.Select(l => new LayerWeight(l.Name, l.Weight))],
+            options.Channels,
+            options.Guide is null ? null : Path.GetFullPath(options.Guide),
             new SettingsInfo(settings.Octaves, result.Octaves.Count, settings.OctaveScale, settings.StepsPerOctave, settings.StepSize,
-                settings.Jitter, settings.EffectiveTileSize, settings.TileSize is null),
+                settings.Jitter, settings.EffectiveTileSize, settings.TileSize is null, settings.Precision == Precision.BFloat16 ? "bf16" : "fp32"),
             result.Seed,
             new TimingInfo(loadSeconds, dreamSeconds, totalSeconds),
             [.. result.Octaves.Select(o => new OctaveInfo(o.Index, o.Size.Width, o.Size.Height, o.Elapsed.TotalSeconds, o.ObjectiveValue))],

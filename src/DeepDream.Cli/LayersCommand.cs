@@ -31,7 +31,7 @@ internal static class LayersCommand
                 cancellationToken.ThrowIfCancellationRequested();
                 using var extractor = ModelResolver.Load(request, context.ModelFactory);
                 var layers = extractor.ListLayers(width, height);
-                context.Out.Write(FormatTable(extractor.Name, width, height, layers));
+                context.Out.Write(FormatTable(extractor.Name, width, height, layers, extractor.DefaultLayer));
                 context.Out.Flush();
                 return Task.FromResult(ExitCodes.Success);
             }
@@ -43,8 +43,8 @@ internal static class LayersCommand
         return command;
     }
 
-    /// <summary>A fixed-width table: LAYER, SHAPE (N×C×H×W, or "too small"), CHANNELS.</summary>
-    internal static string FormatTable(string modelName, int width, int height, IReadOnlyList<LayerInfo> layers)
+    /// <summary>A fixed-width table: LAYER, SHAPE (N×C×H×W, or "too small"), CHANNELS; the header names the default dream layer.</summary>
+    internal static string FormatTable(string modelName, int width, int height, IReadOnlyList<LayerInfo> layers, string? defaultLayer = null)
     {
         var rows = layers.Select(l => (l.Name,
             Shape: l.Shape.Count == 0 ? "(input too small)" : string.Join("x", l.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))),
@@ -52,7 +52,8 @@ internal static class LayersCommand
         var nameWidth = Math.Max("LAYER".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Name.Length));
         var shapeWidth = Math.Max("SHAPE".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Shape.Length));
         var sb = new System.Text.StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"# {modelName}, input {width}x{height}, {layers.Count} layers\n");
+        var dreamLayer = defaultLayer is null ? "no default dream layer (pass --layer)" : "default dream layer " + defaultLayer;
+        sb.Append(CultureInfo.InvariantCulture, $"# {modelName}, input {width}x{height}, {layers.Count} layers, {dreamLayer}\n");
         sb.Append(CultureInfo.InvariantCulture, $"{"LAYER".PadRight(nameWidth)}  {"SHAPE".PadRight(shapeWidth)}  CHANNELS\n");
         foreach (var (name, shape, channels) in rows)
             sb.Append(CultureInfo.InvariantCulture, $"{name.PadRight(nameWidth)}  {shape.PadRight(shapeWidth)}  {channels}\n");

@@ -18,8 +18,8 @@ internal enum ProgressMode
 }
 
 /// <summary>
-/// Shows dream progress on stderr. The ETA weighs each remaining step by its octave's pixel count, since later octaves
-/// are larger and slower. Timing comes from the reports themselves (<see cref="DreamProgress.Elapsed"/>).
+/// Shows dream progress on stderr. The percentage and ETA come from the reports themselves
+/// (<see cref="DreamProgress.Fraction"/> weighs each step by its octave's pixel count; <see cref="DreamProgress.Remaining"/>).
 /// </summary>
 internal sealed class ProgressReporter : IProgress<DreamProgress>
 {
@@ -29,7 +29,6 @@ internal sealed class ProgressReporter : IProgress<DreamProgress>
 
     private readonly TextWriter _writer;
     private readonly ProgressMode _mode;
-    private readonly double[] _octaveWork;
     private readonly Lock _lock = new();
     private TimeSpan _lastDraw = TimeSpan.MinValue;
     private int _currentOctave;
@@ -40,13 +39,10 @@ internal sealed class ProgressReporter : IProgress<DreamProgress>
 
     /// <param name="writer">stderr.</param>
     /// <param name="mode">How to show progress.</param>
-    /// <param name="octavePixels">Pixel count of each octave, smallest first (for the ETA).</param>
-    public ProgressReporter(TextWriter writer, ProgressMode mode, IReadOnlyList<long> octavePixels)
+    public ProgressReporter(TextWriter writer, ProgressMode mode)
     {
         _writer = writer;
         _mode = mode;
-        var total = Math.Max(1.0, octavePixels.Sum(p => (double)p));
-        _octaveWork = octavePixels.Select(p => p / total).ToArray();
     }
 
     public void Report(DreamProgress value)
@@ -92,27 +88,9 @@ internal sealed class ProgressReporter : IProgress<DreamProgress>
         }
     }
 
-    /// <summary>The fraction of the run's work done, steps weighted by their octave's pixel count.</summary>
-    public double WorkFraction(DreamProgress p)
-    {
-        if (_octaveWork.Length != p.OctaveCount) return p.Fraction;
-        var done = 0.0;
-        for (var i = 0; i < p.Octave - 1; i++) done += _octaveWork[i];
-        done += _octaveWork[p.Octave - 1] * p.Step / p.StepsPerOctave;
-        return Math.Clamp(done, 0, 1);
-    }
-
-    /// <summary>Remaining time, from the time so far and the weighted fraction done; null before any work is measured.</summary>
-    public TimeSpan? Eta(DreamProgress p)
-    {
-        var fraction = WorkFraction(p);
-        if (fraction <= 0 || p.Elapsed <= TimeSpan.Zero) return null;
-        return TimeSpan.FromSeconds(p.Elapsed.TotalSeconds * (1 - fraction) / fraction);
-    }
-
     public string FormatBar(DreamProgress p)
     {
-        var fraction = WorkFraction(p);
+        var fraction = p.Fraction;
         var filled = (int)Math.Round(fraction * BarWidth);
         var sb = new StringBuilder();
         sb.Append('[').Append('#', filled).Append('-', BarWidth - filled).Append("] ");
@@ -120,13 +98,13 @@ internal sealed class ProgressReporter : IProgress<DreamProgress>
         return sb.ToString();
     }
 
-    public string FormatLine(DreamProgress p) => Describe(p, WorkFraction(p));
+    public string FormatLine(DreamProgress p) => Describe(p, p.Fraction);
 
     private string Describe(DreamProgress p, double fraction)
     {
         var octaveSeconds = (p.Elapsed - _octaveStart).TotalSeconds;
         var rate = octaveSeconds > 0 ? p.Step / octaveSeconds : 0;
-        var eta = Eta(p);
+        var eta = p.Remaining;
         return string.Create(CultureInfo.InvariantCulture,
             $"{fraction * 100,3:0}%  octave {p.Octave}/{p.OctaveCount} ({p.Width}x{p.Height})  step {p.Step}/{p.StepsPerOctave}  {rate:0.0} steps/s  elapsed {FormatTime(p.Elapsed)}  ETA {(eta is { } e ? FormatTime(e) : "?")}");
     }

@@ -22,22 +22,24 @@ namespace DeepDream;
 /// </example>
 public sealed class DreamBuilder
 {
-    /// <summary>Creates a builder with every setting at its documented default (the embedded ResNet18, L2 on <c>layer3</c>).</summary>
+    /// <summary>Creates a builder with every setting at its documented default (the shared embedded ResNet18, L2 on its default layer <c>layer3</c>).</summary>
     public DreamBuilder() { }
 
     private IFeatureExtractor? _model;
     private bool _ownsModel = true;
-    private Objective? _objective;
+    private Func<IFeatureExtractor, Objective>? _objectiveFor;
     private readonly List<IRegularizer> _extraRegularizers = [];
     private IStepRule? _stepRule;
+    private IOctaveSchedule? _schedule;
     private ILoggerFactory _loggerFactory = NullLoggerFactory.Instance;
     private Device? _device;
     private DreamSettings _settings = new();
     private bool _built;
 
     /// <summary>
-    /// The network to dream with. Default: the embedded ImageNet ResNet18 (<c>DreamModels.ResNet18()</c>), loaded at
-    /// <see cref="Build"/>.
+    /// The network to dream with. Default: the embedded ImageNet ResNet18, loaded once per process and device on the first
+    /// <see cref="Build"/> and shared by every dreamer built without a model (it is never disposed; to own and release a
+    /// copy, pass <c>DreamModels.ResNet18()</c> here).
     /// </summary>
     /// <param name="model">The feature extractor.</param>
     /// <param name="ownsModel">Whether the dreamer disposes the model when it is disposed (default true).</param>
@@ -51,14 +53,14 @@ public sealed class DreamBuilder
         return this;
     }
 
-    /// <summary>The objective to maximise. Default: <c>Objective.L2("layer3")</c>.</summary>
+    /// <summary>The objective to maximise. Default: <c>Objective.L2(model.DefaultLayer)</c>, the model's default layer (see <see cref="IFeatureExtractor.DefaultLayer"/>).</summary>
     /// <param name="objective">Any objective, e.g. <c>0.5 * Objective.L2("layer2") + Objective.L2("layer3")</c>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="objective"/> is null.</exception>
     public DreamBuilder UseObjective(Objective objective)
     {
         EnsureNotBuilt();
         ArgumentNullException.ThrowIfNull(objective);
-        _objective = objective;
+        _objectiveFor = _ => objective;
         return this;
     }
 
@@ -69,11 +71,23 @@ public sealed class DreamBuilder
 
     /// <summary>Shorthand for guided dreaming: <c>UseObjective(Objective.Guided(layer, guide))</c>.</summary>
     /// <param name="guide">The guide image (copied).</param>
-    /// <param name="layer">The layer; default <see cref="DreamSettings.DefaultLayer"/>.</param>
+    /// <param name="layer">The layer; null (the default) for the model's <see cref="IFeatureExtractor.DefaultLayer"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="guide"/> is null.</exception>
-    public DreamBuilder Guide(Image<Rgb24> guide, string layer = DreamSettings.DefaultLayer) => UseObjective(Objective.Guided(layer, guide));
+    /// <exception cref="ArgumentException"><paramref name="layer"/> is empty.</exception>
+    public DreamBuilder Guide(Image<Rgb24> guide, string? layer = null)
+    {
+        if (layer is not null) return UseObjective(Objective.Guided(layer, guide));
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(guide);
+        var copy = guide.Clone(); // the caller may dispose the guide before Build
+        _objectiveFor = model =>
+        {
+            using (copy) return Objective.Guided(DefaultLayerOf(model), copy);
+        };
+        return this;
+    }
 
-    /// <summary>Number of octaves. Default 6.</summary>
+    /// <summary>Number of octaves of the default schedule (<see cref="OctaveSchedule"/>). Default 6.</summary>
     /// <param name="count">At least 1.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is below 1.</exception>
     public DreamBuilder Octaves(int count)
@@ -84,7 +98,7 @@ public sealed class DreamBuilder
         return this;
     }
 
-    /// <summary>Size ratio between consecutive octaves. Default 1.4.</summary>
+    /// <summary>Size ratio between consecutive octaves of the default schedule. Default 1.4.</summary>
     /// <param name="scale">Greater than 1.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is not greater than 1.</exception>
     public DreamBuilder OctaveScale(double scale)
@@ -114,6 +128,20 @@ public sealed class DreamBuilder
         EnsureNotBuilt();
         Guard.PositiveFinite(stepSize, nameof(stepSize));
         _settings = _settings with { StepSize = stepSize };
+        return this;
+    }
+
+    /// <summary>
+    /// Replaces the octave schedule (default: <see cref="OctaveSchedule"/> with <see cref="Octaves"/> and
+    /// <see cref="OctaveScale"/>, which are then not used).
+    /// </summary>
+    /// <param name="schedule">The schedule; it must be immutable and thread-safe.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="schedule"/> is null.</exception>
+    public DreamBuilder UseSchedule(IOctaveSchedule schedule)
+    {
+        EnsureNotBuilt();
+        ArgumentNullException.ThrowIfNull(schedule);
+        _schedule = schedule;
         return this;
     }
 
@@ -187,7 +215,7 @@ public sealed class DreamBuilder
     /// <summary>
     /// The number format the network computes in. Default <see cref="DeepDream.Precision.Float32"/>.
     /// <see cref="DeepDream.Precision.BFloat16"/> is about twice as fast on CPUs with native bfloat16 (AVX512-BF16, AMX) and on
-    /// GPUs; the image, the pyramid and the update stay float32. Like <see cref="UseDevice"/>, <see cref="Build"/> converts
+    /// GPUs; the image, the pyramid and the update stay float32. Like <see cref="UseDevice(Device)"/>, <see cref="Build"/> converts
     /// the model in place, so dreamers sharing one model must agree on it.
     /// </summary>
     /// <param name="precision">The precision.</param>
@@ -201,14 +229,26 @@ public sealed class DreamBuilder
     }
 
     /// <summary>The device to run on (default: the model's device, the CPU unless moved). The model is moved there at <see cref="Build"/>.</summary>
-    /// <param name="device">For example <c>torch.CPU</c> or <c>torch.CUDA</c> (needs a CUDA backend package).</param>
+    /// <param name="device">For example <c>torch.CPU</c>, or <c>DreamDevices.Get("cuda")</c> (needs a CUDA backend package).</param>
     /// <exception cref="ArgumentNullException"><paramref name="device"/> is null.</exception>
+    /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
     public DreamBuilder UseDevice(Device device)
     {
         EnsureNotBuilt();
         ArgumentNullException.ThrowIfNull(device);
+        DreamDevices.EnsureAvailable(device);
         _device = device;
         return this;
+    }
+
+    /// <summary>The device to run on, by name: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (see <see cref="DreamDevices.Get"/>).</summary>
+    /// <param name="device">The device name.</param>
+    /// <exception cref="ArgumentException">The name is not cpu, cuda or cuda:N.</exception>
+    /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
+    public DreamBuilder UseDevice(string device)
+    {
+        EnsureNotBuilt();
+        return UseDevice(DreamDevices.Get(device));
     }
 
     /// <summary>Where log events go (run start and end, octaves, chosen seed). Default: nowhere.</summary>
@@ -224,7 +264,7 @@ public sealed class DreamBuilder
 
     /// <summary>Validates the whole setup and creates the dreamer. The builder cannot be used afterwards.</summary>
     /// <returns>An immutable, thread-safe dreamer; dispose it when done.</returns>
-    /// <exception cref="ArgumentException">The objective names a layer the model does not have (the message lists the valid ones), or does not fit the model otherwise.</exception>
+    /// <exception cref="ArgumentException">The objective names a layer the model does not have (<see cref="UnknownLayerException"/>, listing the valid ones), no objective was given and the model has no <see cref="IFeatureExtractor.DefaultLayer"/>, or the objective does not fit the model otherwise.</exception>
     /// <exception cref="ModelLoadException">The default model could not be loaded.</exception>
     /// <exception cref="ImageTooSmallException">A guide image is smaller than the model's minimum for its layer.</exception>
     /// <exception cref="InvalidOperationException">The builder was already used.</exception>
@@ -232,38 +272,36 @@ public sealed class DreamBuilder
     public Dreamer Build()
     {
         EnsureNotBuilt();
-        var model = _model ?? DreamModels.ResNet18(_device);
-        var ownsModel = _model is null || _ownsModel;
+        var model = _model ?? Models.SharedDefaultModel.For(_device ?? CPU, _settings.Precision);
+        var ownsModel = _model is not null && _ownsModel;
+        if (_device is not null && model.Device != _device) model.To(_device);
+        if (model.Precision != _settings.Precision) model.To(_settings.Precision);
+        var objective = _objectiveFor is { } objectiveFor ? objectiveFor(model) : Objective.L2(DefaultLayerOf(model));
+        var evaluator = objective.Bind(model);
+        var regularizers = new List<IRegularizer>();
+        if (_settings.Jitter > 0) regularizers.Add(new JitterRegularizer(_settings.Jitter));
+        regularizers.AddRange(_extraRegularizers);
+        var stepRule = _stepRule ?? new MeanGradientStepRule(_settings.StepSize);
+        Dreamer dreamer;
         try
         {
-            if (_device is not null && model.Device != _device) model.To(_device);
-            if (model.Precision != _settings.Precision) model.To(_settings.Precision);
-            var objective = _objective ?? Objective.L2(DreamSettings.DefaultLayer);
-            var evaluator = objective.Bind(model);
-            var regularizers = new List<IRegularizer>();
-            if (_settings.Jitter > 0) regularizers.Add(new JitterRegularizer(_settings.Jitter));
-            regularizers.AddRange(_extraRegularizers);
-            var stepRule = _stepRule ?? new MeanGradientStepRule(_settings.StepSize);
-            Dreamer dreamer;
-            try
-            {
-                dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, regularizers, stepRule,
-                    _loggerFactory.CreateLogger<Dreamer>());
-            }
-            catch
-            {
-                evaluator.Dispose();
-                throw;
-            }
-            _built = true;
-            return dreamer;
+            var schedule = _schedule ?? new OctaveSchedule(_settings.Octaves, _settings.OctaveScale);
+            dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, schedule, regularizers, stepRule,
+                _loggerFactory.CreateLogger<Dreamer>());
         }
-        catch when (_model is null)
+        catch
         {
-            model.Dispose(); // the default model was created here, so it is ours to release
+            evaluator.Dispose();
             throw;
         }
+        _built = true;
+        return dreamer;
     }
+
+    /// <summary>The model's default layer, or an error that says there is none and lists the layers.</summary>
+    private static string DefaultLayerOf(IFeatureExtractor model) =>
+        model.DefaultLayer ?? throw new ArgumentException(
+            LayerNameErrors.NoDefaultLayer(model.Name, model.LayerNames), "objective");
 
     /// <summary>One-off: builds, dreams <paramref name="input"/>, disposes the dreamer, and returns the new image.</summary>
     /// <param name="input">The image; not modified.</param>

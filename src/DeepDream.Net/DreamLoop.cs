@@ -14,37 +14,55 @@ namespace DeepDream;
 /// un-jitter → clamp. Immutable; every run keeps its state in locals, so runs may overlap on several threads.
 /// </summary>
 internal sealed class DreamLoop(
-    OctaveSchedule schedule, int stepsPerOctave, IReadOnlyList<IRegularizer> regularizers, IStepRule stepRule,
+    IOctaveSchedule schedule, int stepsPerOctave, IReadOnlyList<IRegularizer> regularizers, IStepRule stepRule,
     GradientComputer gradients, int minimumSize, ILogger logger)
 {
     /// <summary>Per-run inputs that are not settings.</summary>
     public sealed record RunState(Random Random, IProgress<DreamProgress>? Progress, bool ValueEveryStep,
         Action<int, int, Tensor>? OctaveCompleted, Stopwatch Clock, CancellationToken CancellationToken);
 
-    /// <summary>The octave sizes this loop will use for an input, full size first.</summary>
-    public IReadOnlyList<OctaveSize> Sizes(OctaveSize input) => schedule.Sizes(input, minimumSize);
+    /// <summary>The octave sizes this loop will use for an input, in the order they are processed (smallest first).</summary>
+    /// <exception cref="ImageTooSmallException">The input is below the model's minimum.</exception>
+    /// <exception cref="InvalidOperationException">A custom schedule gave sizes the loop cannot use.</exception>
+    public IReadOnlyList<OctaveSize> Sizes(OctaveSize input)
+    {
+        var sizes = schedule.Sizes(input, minimumSize);
+        if (sizes is null || sizes.Count == 0 || sizes[^1] != input)
+        {
+            throw new InvalidOperationException(
+                $"The octave schedule {schedule.GetType().Name} must return at least one size and end with the input's size {input}; it returned [{string.Join(", ", sizes ?? [])}].");
+        }
+        foreach (var size in sizes)
+        {
+            if (size.Width >= minimumSize && size.Height >= minimumSize) continue;
+            throw new InvalidOperationException(
+                $"The octave schedule {schedule.GetType().Name} returned the size {size}, below the model's minimum of {minimumSize}×{minimumSize} for the objective's layers.");
+        }
+        return sizes;
+    }
 
     /// <summary>Dreams <paramref name="input"/> (1×3×H×W in [0,1]; not modified) and returns a new tensor of the same size.</summary>
     public Tensor Run(Tensor input, RunState run, List<OctaveResult> octaves)
     {
-        var sizes = Sizes(new OctaveSize((int)input.shape[2], (int)input.shape[3]));
+        var sizes = Sizes(new OctaveSize((int)input.shape[3], (int)input.shape[2]));
+        var progress = new ProgressFractions(sizes, stepsPerOctave);
         using var runScope = NewDisposeScope();
         using var noGrad = no_grad();
 
-        // The pyramid: each octave is the previous one resized, as the reference does.
+        // The pyramid, from the input down: each octave's base is the next larger one resized, as the reference does.
         var bases = new Tensor[sizes.Count];
-        bases[0] = input;
-        for (var k = 1; k < sizes.Count; k++) bases[k] = Resize(bases[k - 1], sizes[k]);
+        bases[^1] = input;
+        for (var k = sizes.Count - 2; k >= 0; k--) bases[k] = Resize(bases[k + 1], sizes[k]);
 
-        var smallest = sizes[^1];
-        var detail = zeros(1, 3, smallest.Height, smallest.Width, device: input.device);
+        var detail = zeros(1, 3, sizes[0].Height, sizes[0].Width, device: input.device);
         Tensor x = detail;
-        for (var k = sizes.Count - 1; k >= 0; k--)
+        for (var k = 0; k < sizes.Count; k++)
         {
-            var octave = sizes.Count - k;
+            var octave = k + 1;
+            var size = sizes[k];
             var octaveClock = Stopwatch.StartNew();
-            Log.OctaveStarted(logger, octave, sizes.Count, sizes[k].Width, sizes[k].Height);
-            if (detail.shape[2] != sizes[k].Height || detail.shape[3] != sizes[k].Width) Replace(ref detail, Resize(detail, sizes[k]));
+            Log.OctaveStarted(logger, octave, sizes.Count, size.Width, size.Height);
+            if (detail.shape[2] != size.Height || detail.shape[3] != size.Width) Replace(ref detail, Resize(detail, size));
             x = bases[k].add(detail);
             detail.Dispose(); // images are freed as soon as the pyramid no longer needs them: large inputs stay in budget
 
@@ -53,13 +71,14 @@ internal sealed class DreamLoop(
             {
                 run.CancellationToken.ThrowIfCancellationRequested();
                 value = Step(x, run, wantValue: run.ValueEveryStep || step == stepsPerOctave);
-                run.Progress?.Report(new DreamProgress(octave, sizes.Count, step, stepsPerOctave, sizes[k].Width, sizes[k].Height, value, run.Clock.Elapsed));
+                run.Progress?.Report(new DreamProgress(octave, sizes.Count, step, stepsPerOctave, size.Width, size.Height, value,
+                    run.Clock.Elapsed, progress.After(k, step)));
             }
 
-            octaves.Add(new OctaveResult(octave, sizes[k], octaveClock.Elapsed, value));
+            octaves.Add(new OctaveResult(octave, size, octaveClock.Elapsed, value));
             Log.OctaveFinished(logger, octave, sizes.Count, octaveClock.Elapsed.TotalSeconds, value);
             run.OctaveCompleted?.Invoke(octave, sizes.Count, x);
-            if (k > 0)
+            if (k < sizes.Count - 1)
             {
                 detail = x.sub(bases[k]);
                 x.Dispose();
@@ -67,6 +86,30 @@ internal sealed class DreamLoop(
             }
         }
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Progress as a fraction of the run's time: a step costs about its octave's pixel count (the convolutions dominate),
+    /// so each step is weighted by it rather than counted once.
+    /// </summary>
+    private sealed class ProgressFractions(IReadOnlyList<OctaveSize> sizes, int stepsPerOctave)
+    {
+        private readonly double[] _before = Cumulative(sizes);
+
+        /// <summary>The fraction done after <paramref name="step"/> (1-based) of octave <paramref name="k"/> (0-based).</summary>
+        public double After(int k, int step)
+        {
+            var total = _before[^1];
+            var done = _before[k] + (double)sizes[k].Width * sizes[k].Height * step / stepsPerOctave;
+            return k == sizes.Count - 1 && step == stepsPerOctave ? 1.0 : Math.Min(1.0, done / total);
+        }
+
+        private static double[] Cumulative(IReadOnlyList<OctaveSize> sizes)
+        {
+            var sums = new double[sizes.Count + 1];
+            for (var i = 0; i < sizes.Count; i++) sums[i + 1] = sums[i] + (double)sizes[i].Width * sizes[i].Height;
+            return sums;
+        }
     }
 
     /// <summary>One step on <paramref name="x"/>, in place. Returns the objective's value when asked (NaN otherwise).</summary>

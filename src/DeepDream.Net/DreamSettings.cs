@@ -9,9 +9,6 @@ public sealed record DreamSettings
     /// <summary>Creates settings with every value at its default; a <see cref="DreamBuilder"/> sets the others.</summary>
     public DreamSettings() { }
 
-    /// <summary>The default layer of the default objective: <c>layer3</c>.</summary>
-    public const string DefaultLayer = "layer3";
-
     /// <summary>The default number of steps per octave: 20.</summary>
     public const int DefaultStepsPerOctave = 20;
 

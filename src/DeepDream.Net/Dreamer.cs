@@ -23,10 +23,11 @@ public sealed class Dreamer : IDisposable
     private readonly DreamLoop _loop;
     private readonly bool _ownsModel;
     private readonly ILogger _logger;
+    private readonly bool _defaultSchedule;
     private int _disposed;
 
     internal Dreamer(IFeatureExtractor model, bool ownsModel, Objective objective, IObjectiveEvaluator evaluator,
-        DreamSettings settings, IReadOnlyList<Regularizers.IRegularizer> regularizers, IStepRule stepRule, ILogger logger)
+        DreamSettings settings, IOctaveSchedule schedule, IReadOnlyList<Regularizers.IRegularizer> regularizers, IStepRule stepRule, ILogger logger)
     {
         Model = model;
         Objective = objective;
@@ -45,8 +46,8 @@ public sealed class Dreamer : IDisposable
                 $"Tile size {settings.EffectiveTileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {MinimumSize} px; use a tile size of at least {2 * MinimumSize} px.",
                 nameof(settings));
         }
-        _loop = new DreamLoop(new OctaveSchedule(settings.Octaves, settings.OctaveScale), settings.StepsPerOctave,
-            regularizers, stepRule, gradients, MinimumSize, logger);
+        _defaultSchedule = schedule is OctaveSchedule;
+        _loop = new DreamLoop(schedule, settings.StepsPerOctave, regularizers, stepRule, gradients, MinimumSize, logger);
     }
 
     /// <summary>The model.</summary>
@@ -61,11 +62,15 @@ public sealed class Dreamer : IDisposable
     /// <summary>The smallest image side the objective's layers accept; smaller octaves are dropped (and logged).</summary>
     public int MinimumSize { get; }
 
-    /// <summary>The octave sizes a run on an image of this size would use, full size first.</summary>
+    /// <summary>
+    /// The octave sizes a run on an image of this size would use, in the order they are processed: smallest first, the
+    /// image's own size last (the same order as <see cref="DreamResult.Octaves"/> and <see cref="DreamProgress.Octave"/>).
+    /// </summary>
     /// <param name="width">Image width.</param>
     /// <param name="height">Image height.</param>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
-    public IReadOnlyList<OctaveSize> OctaveSizes(int width, int height) => _loop.Sizes(new OctaveSize(height, width));
+    /// <exception cref="InvalidOperationException">A custom schedule returned sizes the dream cannot use.</exception>
+    public IReadOnlyList<OctaveSize> OctaveSizes(int width, int height) => _loop.Sizes(new OctaveSize(width, height));
 
     /// <summary>Dreams an RGB image and returns the result (a new image of the same size).</summary>
     /// <param name="input">The image; not modified.</param>
@@ -173,8 +178,8 @@ public sealed class Dreamer : IDisposable
         Stopwatch clock, List<OctaveResult> octaves, CancellationToken cancellationToken)
     {
         int height = (int)input.shape[2], width = (int)input.shape[3];
-        var sizes = _loop.Sizes(new OctaveSize(height, width));
-        if (sizes.Count < Settings.Octaves) Log.OctavesLimited(_logger, sizes.Count, Settings.Octaves, width, height, MinimumSize);
+        var sizes = _loop.Sizes(new OctaveSize(width, height));
+        if (_defaultSchedule && sizes.Count < Settings.Octaves) Log.OctavesLimited(_logger, sizes.Count, Settings.Octaves, width, height, MinimumSize);
         if (Model.Precision != Settings.Precision)
         {
             throw new InvalidOperationException(

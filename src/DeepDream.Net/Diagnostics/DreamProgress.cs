@@ -12,8 +12,13 @@ namespace DeepDream.Diagnostics;
 /// <see cref="DreamRunOptions.ReportObjectiveValues"/> is set, otherwise only at each octave's last step (NaN before).
 /// </param>
 /// <param name="Elapsed">Time since the run started.</param>
+/// <param name="Fraction">
+/// The fraction of the run's work done, in [0,1], tracking time: each step counts in proportion to its octave's pixel
+/// count (later octaves are larger and slower), so after octave 3 of 6 it reads about 20 %, not 50 %.
+/// </param>
 public readonly record struct DreamProgress(
-    int Octave, int OctaveCount, int Step, int StepsPerOctave, int Width, int Height, double ObjectiveValue, TimeSpan Elapsed)
+    int Octave, int OctaveCount, int Step, int StepsPerOctave, int Width, int Height, double ObjectiveValue, TimeSpan Elapsed,
+    double Fraction)
 {
     /// <summary>Steps finished in the whole run.</summary>
     public int CompletedSteps => (Octave - 1) * StepsPerOctave + Step;
@@ -21,6 +26,10 @@ public readonly record struct DreamProgress(
     /// <summary>Steps in the whole run.</summary>
     public int TotalSteps => OctaveCount * StepsPerOctave;
 
-    /// <summary>Fraction of the run's steps finished, in [0,1].</summary>
-    public double Fraction => (double)CompletedSteps / TotalSteps;
+    /// <summary>
+    /// The estimated time left, from the time so far and <see cref="Fraction"/>; null before any work is measured.
+    /// </summary>
+    public TimeSpan? Remaining => Fraction > 0 && Elapsed > TimeSpan.Zero
+        ? TimeSpan.FromSeconds(Elapsed.TotalSeconds * (1 - Fraction) / Fraction)
+        : null;
 }

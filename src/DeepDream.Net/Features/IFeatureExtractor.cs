@@ -20,6 +20,13 @@ public interface IFeatureExtractor : IDisposable
     IReadOnlyList<string> LayerNames { get; }
 
     /// <summary>
+    /// The layer a dream uses when no objective is given (<c>layer3</c> for ResNets, <c>inception4c</c> for GoogLeNet, …),
+    /// or <see langword="null"/> when the model has none, so objectives must name a layer. Each model family documents
+    /// how it chooses (see <see cref="DreamModels"/>); the default implementation returns <see langword="null"/>.
+    /// </summary>
+    string? DefaultLayer => null;
+
+    /// <summary>
     /// The smallest image height and width, in pixels, for which the forward pass up to the deepest of
     /// <paramref name="layers"/> works and gives every one of them at least a 1×1 activation.
     /// </summary>

@@ -38,6 +38,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     private readonly HashSet<ForwardNode> _hasFusedSteps = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, int> _minimumSizes = new(StringComparer.Ordinal);
     private readonly IDisposable[] _extraDisposables;
+    private readonly Lazy<string?> _defaultLayer;
     private string[] _names;
     private PreprocessingTensors _preprocessing;
     private ComputeFormat _format;
@@ -55,6 +56,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     /// registration order need not be the forward order); layers that never fire are then left out.
     /// </param>
     /// <param name="extraDisposables">Further objects (such as derived weights) disposed with the extractor.</param>
+    /// <param name="defaultLayer">The model's default dream layer; null: found by <see cref="DefaultLayerRule"/> on first use.</param>
     /// <param name="channelsLast">
     /// Whether to store the module's 4-D parameters and run its input channels-last (values unchanged; faster convolutions on the CPU).
     /// </param>
@@ -66,6 +68,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         bool ownsModule,
         bool orderByProbe = false,
         IReadOnlyList<IDisposable>? extraDisposables = null,
+        string? defaultLayer = null,
         bool channelsLast = false)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -103,6 +106,12 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         }
 
         if (orderByProbe) ReorderByProbe();
+        if (defaultLayer is not null && !_index.ContainsKey(defaultLayer))
+            throw new InvalidOperationException($"The default layer '{defaultLayer}' is not a layer of {name}; the TorchVision package layout is not the one DeepDream.Net was built against.");
+        _defaultLayer = defaultLayer is not null
+            ? new Lazy<string?>(defaultLayer)
+            : new Lazy<string?>(() => DefaultLayerRule.Pick(ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize), preferBlocks: true),
+                LazyThreadSafetyMode.PublicationOnly);
     }
 
     /// <inheritdoc />
@@ -110,6 +119,9 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
 
     /// <inheritdoc />
     public IReadOnlyList<string> LayerNames => _names;
+
+    /// <inheritdoc />
+    public string? DefaultLayer => _defaultLayer.Value;
 
     /// <inheritdoc />
     public Preprocessing Preprocessing { get; }
@@ -125,6 +137,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     {
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        DreamDevices.EnsureAvailable(device);
         _module.to(device);
         var moved = new PreprocessingTensors(Preprocessing, device);
         _preprocessing.Dispose();
@@ -269,7 +282,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         foreach (var layer in layers)
         {
             if (layer is null || !_index.TryGetValue(layer, out var i))
-                throw new ArgumentException(LayerNameErrors.UnknownLayer(Name, layer, _names), nameof(layers));
+                throw new UnknownLayerException(Name, layer, _names, nameof(layers));
             if (!result.Contains(i)) result.Add(i);
         }
         return result.ToArray();

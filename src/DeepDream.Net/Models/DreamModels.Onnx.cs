@@ -18,17 +18,19 @@ public static partial class DreamModels
     /// ONNX node output. Works offline; any image size from <see cref="IFeatureExtractor.GetMinimumInputSize"/> up,
     /// odd sizes included (the model's asymmetric CNTK pads are applied symmetrically, see
     /// <see cref="OnnxImportOptions.SymmetricPadsFromBegin"/>). Preprocessing: BGR, 0..255, minus the means
-    /// (103.06, 115.90, 123.15).
+    /// (103.06, 115.90, 123.15). Default dream layer: <c>layer3</c>.
     /// </summary>
     /// <param name="device">Where the weights live; the CPU when null.</param>
     /// <returns>A new extractor named <c>resnet18</c>; dispose it when done.</returns>
     /// <exception cref="ModelLoadException">The embedded model is missing or damaged (a broken installation).</exception>
+    /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
     public static OnnxFeatureExtractor ResNet18(Device? device = null) => CreateResNet18(foldBatchNorm: true, channelsLast: true, device);
 
     /// <summary>The embedded ResNet18 with the import levers set explicitly (used by the benchmarks' ablations).</summary>
     internal static OnnxFeatureExtractor CreateResNet18(bool foldBatchNorm, bool channelsLast, Device? device = null)
     {
         device ??= CPU;
+        DreamDevices.EnsureAvailable(device);
         var options = new OnnxImportOptions { SymmetricPadsFromBegin = true, Name = "resnet18", FoldBatchNorm = foldBatchNorm, ChannelsLast = channelsLast };
         var graph = OnnxModelLoader.LoadResourceGraph(typeof(DreamModels).Assembly, ResNet18Resource, options, device);
         try
@@ -49,6 +51,12 @@ public static partial class DreamModels
     /// Imports an ONNX model file (no ONNX Runtime needed): every node output becomes a layer. Weights may sit in the
     /// file or in external-data files next to it. BatchNormalization is folded into convolutions.
     /// </summary>
+    /// <remarks>
+    /// The default dream layer (<see cref="OnnxFeatureExtractor.DefaultLayer"/>) is the alias <c>layer3</c> when
+    /// <see cref="OnnxImportOptions.LayerAliases"/> defines it, otherwise the last node output that keeps at least 1/16
+    /// of the input's resolution with more than 3 channels (the end of the stride-16 stage: <c>layer3</c>'s last ReLU in
+    /// a ResNet, <c>inception4e</c> in GoogLeNet, a mid fire module in SqueezeNet).
+    /// </remarks>
     /// <param name="path">The .onnx file.</param>
     /// <param name="preprocessing">How the model wants its input (e.g. <see cref="Preprocessing.ImageNet"/> for torchvision exports).</param>
     /// <param name="device">Where the weights live; the CPU when null.</param>
@@ -57,6 +65,7 @@ public static partial class DreamModels
     /// <exception cref="ArgumentNullException"><paramref name="preprocessing"/> is null.</exception>
     /// <exception cref="ModelLoadException">The file is missing, unreadable, truncated or not ONNX, uses an unsupported operator
     /// (the message names it, its node and the supported operators), or its weights do not fit the graph.</exception>
+    /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
     public static OnnxFeatureExtractor FromOnnx(string path, Preprocessing preprocessing, Device? device = null) =>
         FromOnnx(path, preprocessing, new OnnxImportOptions(), device);
 
@@ -71,6 +80,10 @@ public static partial class DreamModels
     /// <exception cref="ModelLoadException">The file is missing, unreadable, truncated or not ONNX, uses an unsupported operator
     /// (the message names it, its node and the supported operators), its weights do not fit the graph, or an alias names
     /// no node output.</exception>
-    public static OnnxFeatureExtractor FromOnnx(string path, Preprocessing preprocessing, OnnxImportOptions options, Device? device = null) =>
-        OnnxModelLoader.LoadFile(path, preprocessing, options, device ?? CPU);
+    /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
+    public static OnnxFeatureExtractor FromOnnx(string path, Preprocessing preprocessing, OnnxImportOptions options, Device? device = null)
+    {
+        DreamDevices.EnsureAvailable(device);
+        return OnnxModelLoader.LoadFile(path, preprocessing, options, device ?? CPU);
+    }
 }

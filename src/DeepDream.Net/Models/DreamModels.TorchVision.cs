@@ -26,8 +26,16 @@ public static partial class DreamModels
     /// <c>layer3.1.conv2</c>, <c>inception4c</c>, <c>features.28</c>, …) followed by <c>logits</c>; its preprocessing is
     /// ImageNet's (for GoogLeNet and Inception v3 the <c>transform_input</c> convention, see <see cref="TorchVisionOptions.TransformInput"/>).
     /// </returns>
+    /// <remarks>
+    /// Default dream layers (<see cref="IFeatureExtractor.DefaultLayer"/>), each architecture's classic one: ResNet,
+    /// Wide ResNet and ResNeXt <c>layer3</c>; GoogLeNet <c>inception4c</c> (the original deep dream layer); Inception v3
+    /// <c>Mixed_6b</c>; VGG the last ReLU of block 4 (<c>relu4_3</c> of VGG16 is <c>features.22</c>, of VGG16-BN
+    /// <c>features.32</c>); AlexNet <c>features.9</c> (conv4's ReLU); MobileNetV2 <c>features.13</c>, MobileNetV3-Large
+    /// <c>features.12</c> and -Small <c>features.8</c> (the last block at 1/16 resolution).
+    /// </remarks>
     /// <exception cref="ArgumentException">The architecture is unknown (the message lists the supported ones).</exception>
     /// <exception cref="ModelLoadException">The file is missing, unreadable, or its keys or shapes do not fit the architecture.</exception>
+    /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
     public static IFeatureExtractor FromTorchVision(string architecture, string weightsPath, Device? device = null) =>
         FromTorchVision(architecture, weightsPath, new TorchVisionOptions { Device = device });
 
@@ -38,10 +46,12 @@ public static partial class DreamModels
     /// <returns>The extractor (see <see cref="FromTorchVision(string, string, Device?)"/>).</returns>
     /// <exception cref="ArgumentException">The architecture is unknown, or the options do not suit it.</exception>
     /// <exception cref="ModelLoadException">The file is missing, unreadable, or its keys or shapes do not fit the architecture.</exception>
+    /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
     public static IFeatureExtractor FromTorchVision(string architecture, string weightsPath, TorchVisionOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
         ArgumentNullException.ThrowIfNull(options);
+        DreamDevices.EnsureAvailable(options.Device);
         var arch = ResolveArchitecture(architecture);
         return CreateTorchVision(arch, options, module => StateDictLoader.Load(module, weightsPath, arch.Name, arch.OptionalPrefixes, arch.IgnoredPrefixes));
     }
@@ -52,6 +62,12 @@ public static partial class DreamModels
     /// full forward runs with hooks and is cut short (by an exception thrown from the hook of the last requested layer)
     /// as soon as every requested layer has fired, and the layers are listed in the order they fire on a 224×224 probe.
     /// </summary>
+    /// <remarks>
+    /// The default dream layer is found on first use from a 224×224 probe: among the layers that are 4-D, have more than 3
+    /// channels and keep at least 1/16 of the input's resolution, those with the fewest dots in their path (whole blocks
+    /// before their parts), and of those the last in forward order (a torchvision ResNet gives <c>layer3</c>).
+    /// <see langword="null"/> when no layer qualifies (then objectives must name a layer).
+    /// </remarks>
     /// <param name="module">The network; it must map an N×3×H×W image to a tensor. It is put in eval mode and its parameters are frozen.</param>
     /// <param name="preprocessing">The input convention the module expects.</param>
     /// <param name="name">A name for messages and logs.</param>
@@ -83,7 +99,7 @@ public static partial class DreamModels
             var plan = arch.Plan(module);
             folding = options.FoldBatchNorm ? ResNetBatchNormFolding.Apply(plan) : null;
             return new ModuleFeatureExtractor(arch.Name, module, plan, preprocessing, ownsModule: true,
-                extraDisposables: folding is null ? null : [folding], channelsLast: options.ChannelsLast);
+                extraDisposables: folding is null ? null : [folding], defaultLayer: arch.DefaultLayer, channelsLast: options.ChannelsLast);
         }
         catch
         {

@@ -53,8 +53,19 @@ public sealed class WeightedSumObjective : Objective
     }
 
     /// <inheritdoc />
-    public override string ToString() => string.Join(" + ", _terms.Select(t =>
-        t.Weight == 1 ? t.Objective.ToString() : string.Create(CultureInfo.InvariantCulture, $"{t.Weight:G4}·{t.Objective}")));
+    public override string ToString()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (weight, objective) in _terms)
+        {
+            var magnitude = Math.Abs(weight);
+            var sign = weight < 0 ? "−" : "+";
+            if (text.Length > 0) text.Append(' ').Append(sign).Append(' ');
+            else if (weight < 0) text.Append(sign);
+            text.Append(magnitude == 1 ? objective.ToString() : string.Create(CultureInfo.InvariantCulture, $"{magnitude:G4}·{objective}"));
+        }
+        return text.ToString();
+    }
 
     private sealed class Evaluator((double Weight, IObjectiveEvaluator Evaluator)[] terms) : IObjectiveEvaluator
     {

@@ -1,11 +1,12 @@
 namespace DeepDream.Schedules;
 
 /// <summary>
-/// The octave pyramid: octave 0 is the input; octave k+1 is octave k resized to
-/// <c>(round(h_k / scale), round(w_k / scale))</c>, each size computed from the previous one. Rounding is to the nearest
-/// integer with ties to even (as Python's <c>round</c>), in double precision. The smallest octave is processed first.
+/// The default octave schedule, the reference's pyramid: from the input down, each octave is the previous one resized to
+/// <c>(round(w / scale), round(h / scale))</c>, each size computed from the previous one. Rounding is to the nearest
+/// integer with ties to even (as Python's <c>round</c>), in double precision. Sizes come smallest first, as they are
+/// processed, ending at the input's size.
 /// </summary>
-public sealed class OctaveSchedule
+public sealed class OctaveSchedule : IOctaveSchedule
 {
     /// <summary>The default number of octaves: 6 (the reference implementation's).</summary>
     public const int DefaultCount = 6;
@@ -34,15 +35,15 @@ public sealed class OctaveSchedule
     /// <summary>The size of the next smaller octave.</summary>
     /// <param name="size">The current octave's size.</param>
     public OctaveSize Shrink(OctaveSize size) =>
-        new((int)Math.Round(size.Height / Scale, MidpointRounding.ToEven), (int)Math.Round(size.Width / Scale, MidpointRounding.ToEven));
+        new((int)Math.Round(size.Width / Scale, MidpointRounding.ToEven), (int)Math.Round(size.Height / Scale, MidpointRounding.ToEven));
 
     /// <summary>
-    /// The octave sizes for an input of the given size, full size first, limited so that no octave is smaller than
-    /// <paramref name="minimumSize"/> on either side.
+    /// The octave sizes for an input of the given size, smallest first (the order they are processed), limited so that no
+    /// octave is smaller than <paramref name="minimumSize"/> on either side.
     /// </summary>
     /// <param name="input">The full-size image size.</param>
     /// <param name="minimumSize">The model's minimum input side in pixels (1 when unknown).</param>
-    /// <returns>Between 1 and <see cref="Count"/> sizes, from the input size down.</returns>
+    /// <returns>Between 1 and <see cref="Count"/> sizes, the last one the input's size.</returns>
     /// <exception cref="ImageTooSmallException">The input itself is below <paramref name="minimumSize"/>.</exception>
     public IReadOnlyList<OctaveSize> Sizes(OctaveSize input, int minimumSize = 1)
     {
@@ -59,14 +60,15 @@ public sealed class OctaveSchedule
             if (next.Height < minimumSize || next.Width < minimumSize) break;
             sizes.Add(next);
         }
+        sizes.Reverse();
         return sizes;
     }
 }
 
-/// <summary>The pixel size of one octave.</summary>
-/// <param name="Height">Height in pixels.</param>
+/// <summary>The pixel size of one octave (width first, as everywhere in the library).</summary>
 /// <param name="Width">Width in pixels.</param>
-public readonly record struct OctaveSize(int Height, int Width)
+/// <param name="Height">Height in pixels.</param>
+public readonly record struct OctaveSize(int Width, int Height)
 {
     /// <inheritdoc />
     public override string ToString() => $"{Width}×{Height}";

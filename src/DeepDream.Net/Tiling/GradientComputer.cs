@@ -28,7 +28,7 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
         {
             // Native failures here are almost always memory: say what to change instead of surfacing libtorch's trace.
             throw new DeepDreamException(
-                $"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles: {e.Message.Split('\n')[0]} If memory ran out, use a smaller TileSize / --tile-size.", e);
+                $"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles: {Diagnostics.NativeErrors.Summary(e)} If memory ran out, use a smaller TileSize / --tile-size.", e);
         }
     }
 

@@ -224,7 +224,7 @@ public sealed class CliDreamTests : IDisposable
         var result = await _cli.RunTiny("layers", "--size", "40x30");
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("# tiny, input 40x30, 2 layers", lines[0]);
+        Assert.Equal("# tiny, input 40x30, 2 layers, no default dream layer (pass --layer)", lines[0]);
         Assert.Equal(["LAYER", "SHAPE", "CHANNELS"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(["conv1", "1x4x30x40", "4"], lines[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(["conv2", "1x6x15x20", "6"], lines[3].Split(' ', StringSplitOptions.RemoveEmptyEntries));

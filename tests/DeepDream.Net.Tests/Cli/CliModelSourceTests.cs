@@ -71,11 +71,11 @@ public sealed class CliModelSourceTests : IDisposable
     [Fact]
     public async Task Onnx_UnsupportedOperator_Exits4_NamingIt()
     {
-        var path = _cli.PathOf("einsum.onnx");
-        File.WriteAllBytes(path, new OnnxTestWriter().Input("x").Output("y").Node("Relu", ["x"], ["r"]).Node("Einsum", ["r"], ["y"], name: "my_einsum").ToBytes());
+        var path = _cli.PathOf("nms.onnx");
+        File.WriteAllBytes(path, new OnnxTestWriter().Input("x").Output("y").Node("Relu", ["x"], ["r"]).Node("NonMaxSuppression", ["r"], ["y"], name: "my_nms").ToBytes());
         var result = await _cli.RunReal("layers", "--model", path);
         Assert.Equal(4, result.ExitCode);
-        Assert.Contains("'Einsum'", result.Stderr);
+        Assert.Contains("'NonMaxSuppression'", result.Stderr);
         Assert.Contains(path, result.Stderr);
     }
 
@@ -117,8 +117,59 @@ public sealed class CliModelSourceTests : IDisposable
         var weights = Path.Combine(AppContext.BaseDirectory, "TestData", "fixtures", "googlenet_seed0.pth");
         var result = await _cli.RunReal("layers", "--model", weights, "--arch", "googlenet", "--size", "96x96");
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.StartsWith("# googlenet, input 96x96", result.Stdout);
+        Assert.StartsWith("# googlenet, input 96x96, 278 layers, default dream layer inception4c\n", result.Stdout);
         var row = result.Stdout.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Single(r => r.Length > 0 && r[0] == "inception4c");
         Assert.Equal(["inception4c", "1x512x6x6", "512"], row);
+    }
+
+    [Fact]
+    public async Task TorchVision_GoogLeNet_WithoutLayer_DreamsOnInception4c()
+    {
+        var weights = Path.Combine(AppContext.BaseDirectory, "TestData", "fixtures", "googlenet_seed0.pth");
+        var input = _cli.WriteSample("chelsea.png", 64, "cat.png");
+        var output = _cli.PathOf("o.png");
+        var result = await _cli.RunReal("dream", input, "-o", output, "--model", weights, "--arch", "googlenet",
+            "--octaves", "1", "--steps", "1", "--seed", "1", "--json", "--quiet");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal("L2(inception4c)", json.RootElement.GetProperty("objective").GetString());
+        Assert.NotEqual(CliHarness.Pixels(input), CliHarness.Pixels(output));
+    }
+
+    [Fact]
+    public async Task Onnx_FromElsewhere_WithoutLayer_DreamsOnTheLastOneSixteenthLayer()
+    {
+        var model = _cli.PathOf("ladder.onnx");
+        File.WriteAllBytes(model, TestSupport.StrideLadderOnnx.Create().ToBytes());
+        var input = _cli.WriteNoise("in.png", 48, 40);
+        var output = _cli.PathOf("o.png");
+        var result = await _cli.RunReal("dream", input, "-o", output, "--model", model, "--preprocess", "raw",
+            "--octaves", "1", "--steps", "2", "--seed", "1", "--json", "--quiet");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal("L2(r4)", json.RootElement.GetProperty("objective").GetString());
+        Assert.Equal("r4", json.RootElement.GetProperty("layers")[0].GetProperty("name").GetString());
+        Assert.NotEqual(CliHarness.Pixels(input), CliHarness.Pixels(output));
+    }
+
+    [Fact]
+    public async Task Onnx_WithoutADefaultLayer_Exits2_AskingForLayerWithTheListingCommand()
+    {
+        var model = WriteConvRelu(); // two channels only: no layer qualifies as a default
+        var input = _cli.WriteNoise("in.png", 16, 16);
+        var result = await _cli.RunReal("dream", input, "-o", _cli.PathOf("out.png"), "--model", model);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"The model 'convrelu' has no default dream layer; choose one with --layer (list them with `deepdream layers --model {model}`).", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Onnx_UnknownLayer_Exits2_WithTheListingCommandForThisModel()
+    {
+        var model = WriteConvRelu();
+        var input = _cli.WriteNoise("in.png", 16, 16);
+        var result = await _cli.RunReal("dream", input, "-o", _cli.PathOf("out.png"), "--model", model, "--layer", "layer3");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("Unknown layer 'layer3' for model 'convrelu'; valid layers: c, y.", result.Stderr);
+        Assert.Contains($"List every layer with `deepdream layers --model {model}`.", result.Stderr);
     }
 }

@@ -41,28 +41,30 @@ public sealed class CliPartsTests
     }
 
     [Fact]
-    public void Progress_WeighsStepsByOctavePixels_ForFractionAndEta()
+    public void Progress_EtaFollowsTheReportedFraction()
     {
-        // Octaves of 100 and 300 pixels: the first is a quarter of the work.
-        var reporter = new ProgressReporter(TextWriter.Null, ProgressMode.Lines, [100, 300]);
-        var endOfFirst = new DreamProgress(1, 2, 10, 10, 10, 10, 1.0, TimeSpan.FromSeconds(2));
-        Assert.Equal(0.25, reporter.WorkFraction(endOfFirst), 12);
-        Assert.Equal(6.0, reporter.Eta(endOfFirst)!.Value.TotalSeconds, 9);
-        var halfSecond = new DreamProgress(2, 2, 5, 10, 20, 15, 1.0, TimeSpan.FromSeconds(5));
-        Assert.Equal(0.625, reporter.WorkFraction(halfSecond), 12);
-        Assert.Equal(3.0, reporter.Eta(halfSecond)!.Value.TotalSeconds, 9);
+        // A quarter of the work done in 2 s leaves 6 s; 62.5 % in 5 s leaves 3 s.
+        var endOfFirst = new DreamProgress(1, 2, 10, 10, 10, 10, 1.0, TimeSpan.FromSeconds(2), 0.25);
+        Assert.Equal(6.0, endOfFirst.Remaining!.Value.TotalSeconds, 9);
+        var later = new DreamProgress(2, 2, 5, 10, 20, 15, 1.0, TimeSpan.FromSeconds(5), 0.625);
+        Assert.Equal(3.0, later.Remaining!.Value.TotalSeconds, 9);
+        Assert.Null((later with { Fraction = 0 }).Remaining);
+        using var writer = new StringWriter();
+        new ProgressReporter(writer, ProgressMode.Lines).Report(later);
+        Assert.StartsWith(" 63%  octave 2/2 (20x15)  step 5/10", writer.ToString());
+        Assert.Contains("ETA 0:03", writer.ToString());
     }
 
     [Fact]
     public void Progress_Lines_OnePerOctaveAndAtMostEveryTwoSeconds()
     {
         using var writer = new StringWriter();
-        var reporter = new ProgressReporter(writer, ProgressMode.Lines, [100, 100]);
+        var reporter = new ProgressReporter(writer, ProgressMode.Lines);
         double[] seconds = [0.5, 1.0, 1.5, 3.0, 3.5, 4.0];
         for (var i = 0; i < 6; i++)
         {
             var octave = i / 3 + 1;
-            reporter.Report(new DreamProgress(octave, 2, i % 3 + 1, 3, 10, 10, 1.0, TimeSpan.FromSeconds(seconds[i])));
+            reporter.Report(new DreamProgress(octave, 2, i % 3 + 1, 3, 10, 10, 1.0, TimeSpan.FromSeconds(seconds[i]), (i + 1) / 6.0));
         }
         reporter.Finish();
         var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -77,9 +79,9 @@ public sealed class CliPartsTests
     public void Progress_Bar_RedrawsOneLineAndEndsIt()
     {
         using var writer = new StringWriter();
-        var reporter = new ProgressReporter(writer, ProgressMode.Bar, [100]);
-        reporter.Report(new DreamProgress(1, 1, 1, 2, 10, 10, 1.0, TimeSpan.FromSeconds(1)));
-        reporter.Report(new DreamProgress(1, 1, 2, 2, 10, 10, 1.0, TimeSpan.FromSeconds(2)));
+        var reporter = new ProgressReporter(writer, ProgressMode.Bar);
+        reporter.Report(new DreamProgress(1, 1, 1, 2, 10, 10, 1.0, TimeSpan.FromSeconds(1), 0.5));
+        reporter.Report(new DreamProgress(1, 1, 2, 2, 10, 10, 1.0, TimeSpan.FromSeconds(2), 1.0));
         reporter.Finish();
         var text = writer.ToString();
         Assert.StartsWith("\r[############------------]  50%  octave 1/1", text);

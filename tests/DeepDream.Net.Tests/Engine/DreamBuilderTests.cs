@@ -44,7 +44,7 @@ public sealed class DreamBuilderTests
     {
         using var model = new TinyExtractor();
         var builder = new DreamBuilder().UseModel(model, ownsModel: false).Layer("layer3");
-        var error = Assert.Throws<ArgumentException>(() => builder.Build());
+        var error = Assert.Throws<UnknownLayerException>(() => builder.Build());
         Assert.Contains("Unknown layer 'layer3'", error.Message);
         Assert.Contains("valid layers: conv1, conv2", error.Message);
     }

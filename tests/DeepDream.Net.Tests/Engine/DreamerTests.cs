@@ -46,7 +46,9 @@ public sealed class DreamerTests : IDisposable
         Assert.Equal(7, result.Settings.Seed);
         Assert.Equal("L2(conv2)", result.Objective);
         Assert.Equal("tiny", result.Model);
-        Assert.Equal([new(15, 21), new(21, 29), new(30, 40)], result.Octaves.Select(o => o.Size));
+        Assert.Equal([new(21, 15), new(29, 21), new(40, 30)], result.Octaves.Select(o => o.Size));
+        // One order everywhere: the octave sizes a dreamer announces are the ones the result reports, smallest first.
+        Assert.Equal(dreamer.OctaveSizes(40, 30), result.Octaves.Select(o => o.Size));
         Assert.Equal([1, 2, 3], result.Octaves.Select(o => o.Index));
         Assert.All(result.Octaves, o => Assert.True(double.IsFinite(o.ObjectiveValue)));
         Assert.Equal((input.Width, input.Height), (result.Image.Width, result.Image.Height));
@@ -84,6 +86,12 @@ public sealed class DreamerTests : IDisposable
         Assert.Equal(Enumerable.Range(1, 12), reports.Select(r => r.CompletedSteps));
         Assert.All(reports, r => Assert.Equal(12, r.TotalSteps));
         Assert.Equal((3, 4, 40, 30), (reports[^1].Octave, reports[^1].Step, reports[^1].Width, reports[^1].Height));
+        // The fraction tracks time, not steps: each step weighs its octave's pixels (21×15, 29×21, 40×30 = 315, 609, 1200).
+        Assert.Equal(315.0 / 2124, reports[3].Fraction, 12);
+        Assert.Equal((315.0 + 609) / 2124, reports[7].Fraction, 12);
+        Assert.Equal((315.0 + 609 + 600) / 2124, reports[9].Fraction, 12);
+        Assert.Equal(1.0, reports[^1].Fraction);
+        Assert.True(reports.Zip(reports.Skip(1)).All(p => p.Second.Fraction > p.First.Fraction));
         // Values only at each octave's last step unless asked for.
         Assert.All(reports, r => Assert.Equal(r.Step == 4, double.IsFinite(r.ObjectiveValue)));
     }

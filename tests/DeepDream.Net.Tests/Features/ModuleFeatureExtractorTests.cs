@@ -126,7 +126,7 @@ public sealed class ModuleFeatureExtractorTests
     {
         using var extractor = DreamModels.FromModule(new TinyNet(), Preprocessing.Raw);
         using var x = Input();
-        var ex = Assert.Throws<ArgumentException>(() => extractor.Extract(x, ["body"]));
+        var ex = Assert.Throws<UnknownLayerException>(() => extractor.Extract(x, ["body"]));
         Assert.StartsWith("Unknown layer 'body' for model 'custom'; valid layers: stem, act, head", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using DeepDream.Features;
 using DeepDream.Objectives;
 using DeepDream.Tests.TestSupport;
 using DeepDream.Tiling;
@@ -111,7 +112,7 @@ public sealed class ObjectiveGradientTests
     public void UnknownLayer_MessageListsValidLayers()
     {
         using var model = new TinyExtractor();
-        var error = Assert.Throws<ArgumentException>(() => Objective.L2("layer9").Bind(model));
+        var error = Assert.Throws<UnknownLayerException>(() => Objective.L2("layer9").Bind(model));
         Assert.Equal("Unknown layer 'layer9' for model 'tiny'; valid layers: conv1, conv2. (Parameter 'layer')", error.Message);
     }
 

@@ -112,7 +112,7 @@ public sealed class PrecisionTests
     [Fact]
     public void BFloat16_BackToFloat32_ComputesInFloat32Again()
     {
-        using var model = DreamModels.FromOnnx(TinyConv(), Preprocessing.Raw);
+        using var model = DreamModels.FromOnnx(TinyOnnxModel.Save(), Preprocessing.Raw);
         model.To(Precision.BFloat16).To(Precision.Float32);
         Assert.Equal(Precision.Float32, model.Precision);
         Assert.All(model.Graph.Constants.Where(t => t.is_floating_point()), t => Assert.Equal(ScalarType.Float32, t.dtype));
@@ -154,7 +154,7 @@ public sealed class PrecisionTests
     [Fact]
     public void Run_AfterAnotherBuilderConvertedTheSharedModel_SaysWhy()
     {
-        using var model = DreamModels.FromOnnx(TinyConv(), Preprocessing.Raw);
+        using var model = DreamModels.FromOnnx(TinyOnnxModel.Save(), Preprocessing.Raw);
         using var fp32 = new DreamBuilder().UseModel(model, ownsModel: false).Layer("y").Octaves(1).Steps(1).Build();
         using var bf16 = new DreamBuilder().UseModel(model, ownsModel: false).Layer("y").Octaves(1).Steps(1).Precision(Precision.BFloat16).Build();
         using var input = TestImages.Noise(12, 12);
@@ -170,7 +170,7 @@ public sealed class PrecisionTests
         PrecisionSupport.CpuOverrideForTests = false;
         try
         {
-            using var model = DreamModels.FromOnnx(TinyConv(), Preprocessing.Raw);
+            using var model = DreamModels.FromOnnx(TinyOnnxModel.Save(), Preprocessing.Raw);
             using var dreamer = new DreamBuilder().UseModel(model, ownsModel: false).Layer("y").Octaves(2).Steps(2).Seed(1)
                 .Precision(Precision.BFloat16).UseLoggerFactory(sink).Build();
             using var input = TestImages.Noise(12, 12);
@@ -185,9 +185,4 @@ public sealed class PrecisionTests
         Assert.Equal("PrecisionEmulated", warning.Id.Name);
         Assert.Contains("emulated", warning.Message);
     }
-
-    private static string TinyConv() => new OnnxTestWriter().Input("x", 1, 3, null, null).Output("y")
-        .Init("w", [.. Enumerable.Range(0, 2 * 3 * 9).Select(i => (i % 5 - 2) * 0.1f)], 2, 3, 3, 3)
-        .Node("Conv", ["x", "w"], ["y"], attributes: ("pads", new long[] { 1, 1, 1, 1 }))
-        .Save();
 }

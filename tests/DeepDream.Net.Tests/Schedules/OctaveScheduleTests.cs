@@ -10,10 +10,12 @@ public sealed class OctaveScheduleTests
     public void Sizes_ForTheReferenceWorkload_ChainRoundedSizes()
     {
         // chelsea.png is 451×300; each size is round(previous / 1.4).
-        var sizes = new OctaveSchedule(6, 1.4).Sizes(new OctaveSize(300, 451));
+        var sizes = new OctaveSchedule(6, 1.4).Sizes(new OctaveSize(451, 300));
         Assert.Equal(
-            [new(300, 451), new(214, 322), new(153, 230), new(109, 164), new(78, 117), new(56, 84)],
+            [new(84, 56), new(117, 78), new(164, 109), new(230, 153), new(322, 214), new(451, 300)],
             sizes);
+        Assert.Equal((84, 56), (sizes[0].Width, sizes[0].Height)); // width first, as everywhere
+        Assert.Equal("84×56", sizes[0].ToString());
     }
 
     [Fact]
@@ -21,17 +23,17 @@ public sealed class OctaveScheduleTests
     {
         // Scale 2: 7/2 = 3.5 → 4 (even), 5/2 = 2.5 → 2 (even), 4/2 = 2 → 1.
         var schedule = new OctaveSchedule(3, 2);
-        Assert.Equal([new(7, 5), new(4, 2), new(2, 1)], schedule.Sizes(new OctaveSize(7, 5)));
+        Assert.Equal([new(1, 2), new(2, 4), new(5, 7)], schedule.Sizes(new OctaveSize(5, 7)));
     }
 
     [Fact]
     public void Sizes_StopAtTheMinimum_AndRefuseTooSmallInputs()
     {
         var schedule = new OctaveSchedule(6, 1.4);
-        var sizes = schedule.Sizes(new OctaveSize(100, 120), minimumSize: 50);
-        Assert.Equal([new(100, 120), new(71, 86), new(51, 61)], sizes);
+        var sizes = schedule.Sizes(new OctaveSize(120, 100), minimumSize: 50);
+        Assert.Equal([new(61, 51), new(86, 71), new(120, 100)], sizes);
 
-        var error = Assert.Throws<ImageTooSmallException>(() => schedule.Sizes(new OctaveSize(40, 120), minimumSize: 50));
+        var error = Assert.Throws<ImageTooSmallException>(() => schedule.Sizes(new OctaveSize(120, 40), minimumSize: 50));
         Assert.Contains("120×40", error.Message);
         Assert.Contains("50×50", error.Message);
     }

@@ -30,4 +30,12 @@ internal static class TestImages
             image[x, y] = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
         return image;
     }
+
+    /// <summary>The image's pixels as bytes (R, G, B per pixel, row by row), for exact comparisons.</summary>
+    public static byte[] Bytes(Image<Rgb24> image)
+    {
+        var bytes = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(bytes);
+        return bytes;
+    }
 }

@@ -23,6 +23,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly Dictionary<string, int> _layerIds;
     private readonly ConcurrentDictionary<int, int> _minimumSizes = new();
     private PreprocessingTensors _preprocessing;
+    private readonly Lazy<string?> _defaultLayer;
     private bool _disposed;
 
     internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device)
@@ -47,6 +48,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         LayerNames = names;
         Aliases = aliases.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         _preprocessing = new PreprocessingTensors(preprocessing, device);
+        // Not cached on failure (PublicationOnly), so a probe that fails once, e.g. after a device move, is retried.
+        _defaultLayer = new Lazy<string?>(FindDefaultLayer, LazyThreadSafetyMode.PublicationOnly);
     }
 
     /// <inheritdoc />
@@ -54,6 +57,16 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
     /// <inheritdoc />
     public IReadOnlyList<string> LayerNames { get; }
+
+    /// <summary>
+    /// The alias <c>layer3</c> when the model has one (the embedded ResNet18, or your own
+    /// <see cref="OnnxImportOptions.LayerAliases"/>); otherwise the last node output, in graph order, that on a 224×224
+    /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side): the end of the stride-16
+    /// stage, where the classic deep dream layers sit. <see langword="null"/> when no node output qualifies. Found once,
+    /// with one forward pass, on first use.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
+    public string? DefaultLayer => _defaultLayer.Value;
 
     /// <summary>The friendly layer names and the ONNX node outputs they stand for.</summary>
     public IReadOnlyDictionary<string, string> Aliases { get; }
@@ -92,6 +105,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     {
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        DreamDevices.EnsureAvailable(device);
         _graph.To(device, Precision);
         var old = _preprocessing;
         _preprocessing = new PreprocessingTensors(Preprocessing, device);
@@ -142,7 +156,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         {
             // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
             throw new DeepDreamException(
-                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {e.Message.Split('\n')[0]}", e);
+                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {Diagnostics.NativeErrors.Summary(e)}", e);
         }
         k = 0;
         var taken = new HashSet<int>();
@@ -187,11 +201,15 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         _preprocessing.Dispose();
     }
 
+    private string? FindDefaultLayer() =>
+        Aliases.ContainsKey(ResNetAliases.DefaultLayer) ? ResNetAliases.DefaultLayer
+            : DefaultLayerRule.Pick(ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize), preferBlocks: false);
+
     private int Resolve(string layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
         if (_layerIds.TryGetValue(layer, out var id)) return id;
-        throw new ArgumentException(LayerNameErrors.UnknownLayer(Name, layer, LayerNames), nameof(layer));
+        throw new UnknownLayerException(Name, layer, LayerNames, nameof(layer));
     }
 
     private Tensor ProbeInput(int width, int height) => _graph.Format.Input(zeros(1, 3, height, width, device: Device));

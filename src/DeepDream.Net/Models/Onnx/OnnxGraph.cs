@@ -75,6 +75,14 @@ internal sealed class OnnxGraph : IDisposable
     /// <summary>The load-time constant with id <paramref name="id"/>, or null.</summary>
     public Tensor? ConstantAt(int id) => _template[id];
 
+    /// <summary>The id of any value (run-time, constant or the input) by name, or -1.</summary>
+    public int ValueId(string name)
+    {
+        for (var i = 0; i < ValueNames.Count; i++)
+            if (string.Equals(ValueNames[i], name, StringComparison.Ordinal)) return i;
+        return -1;
+    }
+
     /// <summary>The id of a value computed at run time, or -1.</summary>
     public int RuntimeId(string name) => _runtimeIds.TryGetValue(name, out var id) ? id : -1;
 

@@ -1,3 +1,4 @@
+using DeepDream.Models.Onnx.Operators;
 using DeepDream.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -11,10 +12,16 @@ namespace DeepDream.Models.Onnx;
 /// </summary>
 internal static class OnnxGraphBuilder
 {
-    public static OnnxGraph Build(OnnxModelProto model, ReadOnlyMemory<byte> buffer, string? modelDirectory, OnnxImportOptions options, Device device)
+    /// <summary>Builds the graph; <paramref name="boundInputs"/> are values for graph inputs other than the image.</summary>
+    /// <remarks>
+    /// Bound inputs are known at load (used to run ONNX's own test cases, whose operator parameters are graph inputs) and
+    /// treated like initializers. When some are given, a graph may also have no run-time input.
+    /// </remarks>
+    public static OnnxGraph Build(OnnxModelProto model, ReadOnlyMemory<byte> buffer, string? modelDirectory, OnnxImportOptions options, Device device,
+        IReadOnlyDictionary<string, Tensor>? boundInputs = null)
     {
         var graph = model.Graph;
-        CheckOperators(graph);
+        CheckOperators(graph, options.CustomOperators);
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -48,8 +55,12 @@ internal static class OnnxGraphBuilder
             constants[id] = Materialize(init);
         }
 
-        var input = graph.Inputs.FirstOrDefault(i => !ids.ContainsKey(i.Name))
-            ?? throw new OnnxModelLoadError("the graph has no input (every graph input is an initializer)");
+        foreach (var (name, value) in boundInputs ?? new Dictionary<string, Tensor>())
+            constants[ids.TryGetValue(name, out var bound) ? bound : NewValue(name)] = value;
+
+        var input = graph.Inputs.FirstOrDefault(i => !ids.ContainsKey(i.Name));
+        if (input is null && boundInputs is not null) input = new OnnxValueInfo { Name = "(no input)" };
+        if (input is null) throw new OnnxModelLoadError("the graph has no input (every graph input is an initializer)");
         var inputId = NewValue(input.Name);
 
         var nodes = TopologicalOrder(graph, ids.Keys);
@@ -109,12 +120,15 @@ internal static class OnnxGraphBuilder
             }
             catch (Exception e) when (e is not OnnxModelLoadError and not OnnxFormatException)
             {
-                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {e.Message}", e);
+                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {Diagnostics.NativeErrors.Summary(e)}", e);
             }
         }
 
-        // Keep only the constants the run-time operators use; free the rest (BatchNorm parameters after folding, ...).
+        // Keep only the constants the run-time operators use and constant graph outputs; free the rest (BatchNorm
+        // parameters after folding, ...).
         var referenced = new HashSet<int>(ops.SelectMany(o => o.ReferencedValues));
+        foreach (var output in graphOutputs)
+            if (ids.TryGetValue(output, out var id)) referenced.Add(id);
         var format = new ComputeFormat(ScalarType.Float32, options.ChannelsLast);
         var table = new Tensor?[names.Count];
         for (var i = 0; i < names.Count; i++)
@@ -128,51 +142,68 @@ internal static class OnnxGraphBuilder
         return new OnnxGraph(table, [.. ops], [.. names], inputId, input.Name, input.Dims, format, device);
     }
 
-    private static void CheckOperators(OnnxGraphProto graph)
+    private static void CheckOperators(OnnxGraphProto graph, OnnxOperatorSet? custom)
     {
-        var bad = graph.Nodes.FirstOrDefault(n => !OnnxOperators.IsSupported(n.OpType, n.Domain));
+        var bad = graph.Nodes.FirstOrDefault(n => !OnnxOperators.IsSupported(n.OpType, n.Domain, custom));
         if (bad is null) return;
-        var domain = bad.Domain is "" or "ai.onnx" ? "" : $" from domain '{bad.Domain}'";
-        var others = graph.Nodes.Where(n => !OnnxOperators.IsSupported(n.OpType, n.Domain)).Select(n => n.OpType).Distinct().ToList();
+        var domain = OnnxOperators.IsDefaultDomain(bad.Domain) ? "" : $" from domain '{bad.Domain}'";
+        var others = graph.Nodes.Where(n => !OnnxOperators.IsSupported(n.OpType, n.Domain, custom)).Select(n => n.OpType).Distinct().ToList();
         var also = others.Count > 1 ? $" (unsupported operators in this model: {string.Join(", ", others)})" : "";
         throw new OnnxModelLoadError(
-            $"node '{bad.DisplayName}' uses operator '{bad.OpType}'{domain}, which is not supported{also}. " +
-            $"Supported operators: {string.Join(", ", OnnxOperators.Supported)}.");
+            $"node '{bad.DisplayName}' uses operator '{bad.OpType}'{domain}, which is not supported{also}; " +
+            $"register it with OnnxImportOptions.CustomOperators. Built-in operators: {string.Join(", ", OnnxOperators.Supported)}.");
     }
 
+    /// <summary>
+    /// The nodes in an order where every input is computed before it is read: the file's order when it already is one,
+    /// otherwise each node is preceded by its producers (a depth-first walk, iterative so that a long chain cannot
+    /// overflow the stack). Linear in nodes plus edges.
+    /// </summary>
     private static List<OnnxNodeProto> TopologicalOrder(OnnxGraphProto graph, IEnumerable<string> known)
     {
+        var nodes = graph.Nodes;
         var available = new HashSet<string>(known, StringComparer.Ordinal);
-        var pending = new List<OnnxNodeProto>(graph.Nodes);
-        var ordered = new List<OnnxNodeProto>(pending.Count);
-        var producers = new HashSet<string>(graph.Nodes.SelectMany(n => n.Outputs), StringComparer.Ordinal);
-        foreach (var node in graph.Nodes)
+        var producer = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < nodes.Count; i++)
+            foreach (var o in nodes[i].Outputs)
+                if (o.Length > 0 && !available.Contains(o)) producer.TryAdd(o, i);
+        var graphInputs = graph.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var node in nodes)
             foreach (var name in node.Inputs)
-                if (name.Length > 0 && !available.Contains(name) && !producers.Contains(name))
-                    throw graph.Inputs.Any(i => i.Name == name)
+                if (name.Length > 0 && !available.Contains(name) && !producer.ContainsKey(name))
+                    throw graphInputs.Contains(name)
                         ? new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) reads the second graph input '{name}'; only models with a single image input are supported")
                         : new OnnxModelLoadError($"input '{name}' of node '{node.DisplayName}' ({node.OpType}) is not produced by any node, initializer or graph input");
-        // Nodes are normally already sorted: one pass each round keeps the file order.
-        while (pending.Count > 0)
+
+        const byte Unvisited = 0, InProgress = 1, Done = 2;
+        var state = new byte[nodes.Count];
+        var ordered = new List<OnnxNodeProto>(nodes.Count);
+        var stack = new Stack<(int Node, int NextInput)>();
+        for (var start = 0; start < nodes.Count; start++)
         {
-            var progressed = false;
-            var rest = new List<OnnxNodeProto>();
-            foreach (var node in pending)
+            if (state[start] != Unvisited) continue;
+            state[start] = InProgress;
+            stack.Push((start, 0));
+            while (stack.Count > 0)
             {
-                if (node.Inputs.All(n => n.Length == 0 || available.Contains(n)))
+                var (node, next) = stack.Pop();
+                var inputs = nodes[node].Inputs;
+                var descended = false;
+                for (; next < inputs.Count; next++)
                 {
-                    ordered.Add(node);
-                    foreach (var o in node.Outputs) available.Add(o);
-                    progressed = true;
+                    if (inputs[next].Length == 0 || !producer.TryGetValue(inputs[next], out var p) || state[p] == Done) continue;
+                    if (state[p] == InProgress)
+                        throw new OnnxModelLoadError($"the graph has a cycle through node '{nodes[p].DisplayName}' ({nodes[p].OpType})");
+                    stack.Push((node, next + 1));
+                    state[p] = InProgress;
+                    stack.Push((p, 0));
+                    descended = true;
+                    break;
                 }
-                else
-                {
-                    rest.Add(node);
-                }
+                if (descended) continue;
+                state[node] = Done;
+                ordered.Add(nodes[node]);
             }
-            if (!progressed)
-                throw new OnnxModelLoadError($"the graph has a cycle through node '{rest[0].DisplayName}' ({rest[0].OpType})");
-            pending = rest;
         }
         return ordered;
     }

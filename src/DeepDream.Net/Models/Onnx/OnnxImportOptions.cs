@@ -32,6 +32,12 @@ public sealed class OnnxImportOptions
     /// <summary>Friendly names for node outputs (alias → ONNX value name), listed first in the extractor's layer names.</summary>
     public IReadOnlyDictionary<string, string>? LayerAliases { get; init; }
 
+    /// <summary>
+    /// Extra operators (or replacements for built-in ones) the importer uses for nodes it finds in this set; see
+    /// <see cref="OnnxOperatorSet"/>. Null (the default) uses only the built-in operators.
+    /// </summary>
+    public OnnxOperatorSet? CustomOperators { get; init; }
+
     /// <summary>The extractor's <c>Name</c>; defaults to the file name without extension.</summary>
     public string? Name { get; init; }
 }

@@ -20,7 +20,7 @@ internal static class OnnxModelLoader
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(full);
+            bytes = ReadModelFile(full);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -28,6 +28,33 @@ internal static class OnnxModelLoader
         }
         var name = options.Name ?? Path.GetFileNameWithoutExtension(full);
         return Load(bytes, full, Path.GetDirectoryName(full), name, preprocessing, options, device);
+    }
+
+    /// <summary>The largest ONNX file: protobuf messages are limited to 2 GiB (bigger models keep weights as external data).</summary>
+    internal const long MaxFileBytes = int.MaxValue;
+
+    /// <summary>
+    /// Reads a model file whole, after checking its size in the folder entry: pipes, FIFOs and devices (size 0, such as
+    /// <c>/dev/zero</c>) are refused without being opened — a model needs random access, and reading one until it ends
+    /// could block forever or exhaust memory — and files over <see cref="MaxFileBytes"/> are refused before any allocation.
+    /// </summary>
+    private static byte[] ReadModelFile(string full)
+    {
+        var length = new FileInfo(full).Length;
+        if (length == 0)
+            throw new ModelLoadException($"The ONNX model file '{full}' is empty (0 bytes), or is a pipe or device rather than a regular file; a model must be a regular file.");
+        if (length > MaxFileBytes)
+            throw new ModelLoadException($"The ONNX model file '{full}' is {length} bytes, above protobuf's 2 GiB limit for one ONNX file; save large weights as external data.");
+        var bytes = new byte[length];
+        using var handle = File.OpenHandle(full, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var done = 0;
+        while (done < bytes.Length)
+        {
+            var read = RandomAccess.Read(handle, bytes.AsSpan(done), done);
+            if (read <= 0) throw new ModelLoadException($"The ONNX model file '{full}' ended after {done} of its {length} bytes (it changed while being read).");
+            done += read;
+        }
+        return bytes;
     }
 
     /// <summary>Builds the graph of an ONNX model embedded in <paramref name="assembly"/>.</summary>
@@ -48,14 +75,15 @@ internal static class OnnxModelLoader
     }
 
     /// <summary>Parses and builds a graph; every error names <paramref name="source"/>.</summary>
-    public static OnnxGraph BuildGraph(ReadOnlyMemory<byte> bytes, string source, string? directory, OnnxImportOptions options, Device device)
+    public static OnnxGraph BuildGraph(ReadOnlyMemory<byte> bytes, string source, string? directory, OnnxImportOptions options, Device device,
+        IReadOnlyDictionary<string, Tensor>? boundInputs = null)
     {
         try
         {
             if (bytes.Length == 0) throw new OnnxFormatException("the file is empty");
             var model = OnnxProtoParser.ParseModel(bytes.Span);
             if (model.Graph.Nodes.Count == 0) throw new OnnxFormatException("the graph has no nodes");
-            return OnnxGraphBuilder.Build(model, bytes, directory, options, device);
+            return OnnxGraphBuilder.Build(model, bytes, directory, options, device, boundInputs);
         }
         catch (OnnxFormatException e)
         {
@@ -68,7 +96,7 @@ internal static class OnnxModelLoader
         catch (Exception e) when (e is ExternalException or InvalidOperationException or ArgumentException or IOException
             or OverflowException or IndexOutOfRangeException or KeyNotFoundException or OutOfMemoryException or UnauthorizedAccessException)
         {
-            throw new ModelLoadException($"{Capitalize(source)} could not be loaded: {e.Message}", e);
+            throw new ModelLoadException($"{Capitalize(source)} could not be loaded: {Diagnostics.NativeErrors.Summary(e)}", e);
         }
     }
 

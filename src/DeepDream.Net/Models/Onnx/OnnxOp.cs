@@ -96,16 +96,23 @@ internal sealed class OpContext
 
     public long[]? Ints(string name) => Node.Attributes.TryGetValue(name, out var a) && (a.Ints.Count > 0 || a.I is null) ? a.Ints.ToArray() : null;
 
+    public float[]? Floats(string name) => Node.Attributes.TryGetValue(name, out var a) && (a.Floats.Count > 0 || a.F is null) ? a.Floats.ToArray() : null;
+
     public bool Has(string name) => Node.Attributes.ContainsKey(name);
 
     /// <summary>Integer values of a constant input, or null when the input is computed at run time or omitted.</summary>
     public long[]? ConstantInts(int index)
     {
         var t = ConstantInput(index);
-        if (t is null) return null;
-        using var l = t.to_type(ScalarType.Int64);
-        return l.data<long>().ToArray();
+        return t is null ? null : HostInts.Read(t);
     }
+
+    /// <summary>
+    /// Integers an operator reads from input <paramref name="index"/> (axes, pads, shapes, ...): fixed at load when the input
+    /// is a constant (or folds to one), otherwise read on the host each run; <see cref="IntsArg.None"/> when omitted.
+    /// </summary>
+    public IntsArg IntsInput(int index) =>
+        !HasInput(index) ? IntsArg.None : ConstantInts(index) is { } fixedValues ? IntsArg.Of(fixedValues) : IntsArg.FromValue(InputIds[index]);
 
     /// <summary>A constant scalar input as a double, or null.</summary>
     public double? ConstantScalar(int index)
@@ -113,8 +120,54 @@ internal sealed class OpContext
         var t = ConstantInput(index);
         if (t is null) return null;
         if (t.numel() != 1) throw Error($"input {index} must hold a single value, but has shape [{string.Join(", ", t.shape)}]");
-        using var d = t.to_type(ScalarType.Float64);
-        return d.data<double>()[0];
+        return HostInts.Scalar(t);
+    }
+}
+
+/// <summary>Integers known at load (<see cref="Fixed"/>) or read from value <see cref="Id"/> at run time.</summary>
+internal readonly record struct IntsArg(long[]? Fixed, int Id)
+{
+    public static IntsArg None { get; } = new(null, -1);
+
+    public static IntsArg Of(long[] values) => new(values, -1);
+
+    public static IntsArg FromValue(int id) => new(null, id);
+
+    public bool IsPresent => Fixed is not null || Id >= 0;
+
+    /// <summary>The integers for this run, or null when the argument is absent.</summary>
+    public long[]? Resolve(Tensor?[] values) => Fixed ?? (Id >= 0 ? HostInts.Read(values[Id] ?? throw new InvalidOperationException("an integer argument was not computed")) : null);
+}
+
+/// <summary>Reads small integer tensors (shapes, axes, pads) on the host.</summary>
+internal static class HostInts
+{
+    /// <summary>The values of an integer (or integral float) tensor, flattened, as longs.</summary>
+    public static long[] Read(Tensor t)
+    {
+        using var cpu = t.device_type == DeviceType.CPU ? t.alias() : t.cpu();
+        using var l = cpu.to_type(ScalarType.Int64);
+        using var flat = l.flatten();
+        return flat.data<long>().ToArray();
+    }
+
+    /// <summary>The values of a small tensor, flattened, as doubles (scales, regions of interest).</summary>
+    public static double[] ReadDoubles(Tensor t)
+    {
+        using var cpu = t.device_type == DeviceType.CPU ? t.alias() : t.cpu();
+        using var d = cpu.to_type(ScalarType.Float64);
+        using var flat = d.flatten();
+        return flat.data<double>().ToArray();
+    }
+
+    /// <summary>The single value of a scalar tensor as a double.</summary>
+    public static double Scalar(Tensor t)
+    {
+        if (t.numel() != 1) throw new InvalidOperationException($"expected a single value, got shape [{string.Join(", ", t.shape)}]");
+        using var cpu = t.device_type == DeviceType.CPU ? t.alias() : t.cpu();
+        using var d = cpu.to_type(ScalarType.Float64);
+        using var flat = d.flatten();
+        return flat.data<double>()[0];
     }
 }
 

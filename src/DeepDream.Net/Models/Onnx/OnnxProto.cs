@@ -17,6 +17,9 @@ internal enum OnnxDataType
     Double = 11,
     UInt32 = 12,
     UInt64 = 13,
+    Complex64 = 14,
+    Complex128 = 15,
+    BFloat16 = 16,
 }
 
 /// <summary>A parsed ONNX model: the main graph and the default-domain opset version.</summary>
@@ -44,6 +47,9 @@ internal sealed class OnnxValueInfo
     public string Name { get; set; } = "";
     public List<long?> Dims { get; } = [];
     public bool HasShape { get; set; }
+
+    /// <summary>The declared element type of a tensor value (<see cref="OnnxDataType.Undefined"/> when not a tensor or not given).</summary>
+    public OnnxDataType ElementType { get; set; }
 }
 
 /// <summary>A parsed NodeProto (input=1, output=2, name=3, op_type=4, attribute=5, domain=7).</summary>
@@ -92,12 +98,24 @@ internal sealed class OnnxTensorProto
     public Dictionary<string, string> ExternalData { get; } = new(StringComparer.Ordinal);
     public bool IsExternal { get; set; }
 
+    /// <summary>The dimensions for messages, such as <c>2x3x4</c> (at most 8 shown).</summary>
+    public string ShapeText => string.Join("x", Dims.Take(8)) + (Dims.Count > 8 ? $"x… ({Dims.Count} dimensions)" : "");
+
+    /// <summary>The product of <see cref="Dims"/>.</summary>
+    /// <exception cref="OnnxFormatException">A dimension is negative, or the product exceeds 2^59 (no file can hold it).</exception>
     public long ElementCount
     {
         get
         {
             long n = 1;
-            foreach (var d in Dims) n *= d;
+            foreach (var d in Dims)
+            {
+                if (d < 0) throw new OnnxFormatException($"tensor '{Name}' has a negative dimension ({ShapeText})");
+                // 2^59 elements would be exabytes: a crafted shape, refused before any byte count can overflow.
+                if (d != 0 && n > (1L << 59) / d)
+                    throw new OnnxFormatException($"tensor '{Name}' declares dimensions {ShapeText}, more elements than any file can hold");
+                n *= d;
+            }
             return n;
         }
     }
@@ -323,6 +341,11 @@ internal static class OnnxProtoParser
                     var tensorType = type.ReadMessage();
                     while (tensorType.TryReadTag(out var sf, out var sw))
                     {
+                        if (sf == 1 && sw == 0)
+                        {
+                            info.ElementType = (OnnxDataType)tensorType.ReadInt32();
+                            continue;
+                        }
                         if (sf != 2 || sw != 2)
                         {
                             tensorType.Skip(sw);

@@ -15,9 +15,7 @@ internal static class OnnxTensorLoader
     public static Tensor ToTensor(OnnxTensorProto t, ReadOnlySpan<byte> buffer, string? modelDirectory)
     {
         var dims = t.Dims.ToArray();
-        foreach (var d in dims)
-            if (d < 0) throw new OnnxFormatException($"tensor '{t.Name}' has a negative dimension ({string.Join("x", dims)})");
-        var count = t.ElementCount;
+        var count = t.ElementCount; // checked: no negative dimension, no overflow
         var type = t.DataType;
         if (t.IsExternal || t.ExternalData.Count > 0) return LoadExternal(t, dims, count, modelDirectory);
 
@@ -44,6 +42,15 @@ internal static class OnnxTensorLoader
                 }
                 CheckCount(t, t.Int32Data.Count, count);
                 return tensor(t.Int32Data.Select(v => (float)BitConverter.UInt16BitsToHalf((ushort)v)).ToArray(), dims);
+            case OnnxDataType.BFloat16:
+                if (t.RawData is { } rawB)
+                {
+                    using var b = FromBytes(t, dims, count, buffer.Slice(checked((int)rawB.Offset), rawB.Length), ScalarType.BFloat16, 2);
+                    return b.to_type(ScalarType.Float32);
+                }
+                CheckCount(t, t.Int32Data.Count, count);
+                // bfloat16 is the upper half of a float32.
+                return tensor(t.Int32Data.Select(v => BitConverter.Int32BitsToSingle((int)((uint)v << 16))).ToArray(), dims);
             case OnnxDataType.Int64:
                 if (t.RawData is { } rawL) return FromBytes(t, dims, count, buffer.Slice(checked((int)rawL.Offset), rawL.Length), ScalarType.Int64, 8);
                 CheckCount(t, t.Int64Data.Count, count);
@@ -79,7 +86,7 @@ internal static class OnnxTensorLoader
     private static void CheckCount(OnnxTensorProto t, int actual, long expected)
     {
         if (actual != expected)
-            throw new OnnxFormatException($"tensor '{t.Name}' of shape [{string.Join(", ", t.Dims)}] needs {expected} values but holds {actual}");
+            throw new OnnxFormatException($"tensor '{t.Name}' of shape {t.ShapeText} needs {expected} values but holds {actual}");
     }
 
     private static int ElementSize(OnnxDataType type) => type switch
@@ -95,7 +102,7 @@ internal static class OnnxTensorLoader
     {
         var size = ElementSize(t.DataType);
         if (raw.Length != count * size)
-            throw new OnnxFormatException($"tensor '{t.Name}' of shape [{string.Join(", ", t.Dims)}] needs {count * size} bytes of raw data but has {raw.Length}");
+            throw new OnnxFormatException($"tensor '{t.Name}' of shape {t.ShapeText} needs {count * size} bytes of raw data but has {raw.Length}");
         var values = new long[count];
         for (var i = 0; i < count; i++)
         {
@@ -116,7 +123,7 @@ internal static class OnnxTensorLoader
     private static Tensor FromBytes(OnnxTensorProto t, long[] dims, long count, ReadOnlySpan<byte> bytes, ScalarType type, int elementSize)
     {
         if (bytes.Length != count * elementSize)
-            throw new OnnxFormatException($"tensor '{t.Name}' of shape [{string.Join(", ", dims)}] needs {count * elementSize} bytes of data but has {bytes.Length}");
+            throw new OnnxFormatException($"tensor '{t.Name}' of shape {t.ShapeText} needs {count * elementSize} bytes of data but has {bytes.Length}");
         var result = empty(dims, type);
         if (count > 0)
         {
@@ -125,6 +132,14 @@ internal static class OnnxTensorLoader
         }
         return result;
     }
+
+    /// <summary>The element type a loaded tensor ends up with: float32 for floating point, int64 for integers, bool as is.</summary>
+    private static ScalarType ToFloatOrLong(ScalarType type) => type switch
+    {
+        ScalarType.Float32 or ScalarType.Int64 or ScalarType.Bool => type,
+        ScalarType.Float64 or ScalarType.Float16 => ScalarType.Float32,
+        _ => ScalarType.Int64,
+    };
 
     private static Tensor LoadExternal(OnnxTensorProto t, long[] dims, long count, string? modelDirectory)
     {
@@ -155,15 +170,17 @@ internal static class OnnxTensorLoader
             if (!long.TryParse(l, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var declared))
                 throw new OnnxFormatException($"external tensor '{t.Name}' has an invalid length '{l}'");
             if (declared != length)
-                throw new OnnxFormatException($"external tensor '{t.Name}' of shape [{string.Join(", ", dims)}] needs {length} bytes but declares {declared}");
+                throw new OnnxFormatException($"external tensor '{t.Name}' of shape {t.ShapeText} needs {length} bytes but declares {declared}");
         }
-        var path = Path.GetFullPath(Path.Combine(modelDirectory, location));
-        if (!File.Exists(path))
-            throw new OnnxFormatException($"tensor '{t.Name}' is stored in the external file '{path}', which does not exist (it must sit next to the model, as '{location}')");
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        var fileLength = RandomAccess.GetLength(handle);
+        if (offset < 0 || offset > long.MaxValue - length)
+            throw new OnnxFormatException($"external tensor '{t.Name}' has an offset ({offset}) and length ({length}) beyond any file");
+        var path = ExternalDataFile.Resolve(modelDirectory, location, t.Name);
+        // The size comes from the folder entry, before the file is opened: a pipe or device (size 0) is never opened.
+        var fileLength = new FileInfo(path).Length;
         if (offset + length > fileLength)
-            throw new OnnxFormatException($"tensor '{t.Name}' needs bytes {offset}..{offset + length} of the external file '{path}', which has only {fileLength} bytes (file truncated)");
+            throw new OnnxFormatException($"tensor '{t.Name}' needs bytes {offset}..{offset + length} of the external file '{location}', which has only {fileLength} bytes (file truncated, or not a regular file)");
+        if (length == 0) return empty(dims, ToFloatOrLong(type));
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         var result = empty(dims, type);
         try
         {
@@ -172,12 +189,12 @@ internal static class OnnxTensorLoader
             while (done < target.Length)
             {
                 var read = RandomAccess.Read(handle, target[done..], offset + done);
-                if (read <= 0) throw new OnnxFormatException($"the external file '{path}' ended while reading tensor '{t.Name}'");
+                if (read <= 0) throw new OnnxFormatException($"the external file '{location}' ended while reading tensor '{t.Name}'");
                 done += read;
             }
-            if (type is ScalarType.Float32 or ScalarType.Int64 or ScalarType.Bool) return result;
+            if (ToFloatOrLong(type) == type) return result;
             using (result)
-                return result.to_type(type is ScalarType.Float64 or ScalarType.Float16 ? ScalarType.Float32 : ScalarType.Int64);
+                return result.to_type(ToFloatOrLong(type));
         }
         catch
         {

@@ -1,3 +1,5 @@
+using DeepDream.Models.Onnx.Operators;
+
 namespace DeepDream.Models.Onnx;
 
 /// <summary>
@@ -6,6 +8,9 @@ namespace DeepDream.Models.Onnx;
 /// </summary>
 internal static class ResNetAliases
 {
+    /// <summary>The classic deep dream layer of a ResNet, and the default of every model that has this alias.</summary>
+    public const string DefaultLayer = "layer3";
+
     public static Dictionary<string, string> Find(OnnxGraph graph)
     {
         var ops = graph.Ops;

@@ -1,20 +1,15 @@
-using System.Collections;
 using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace DeepDream.Models.TorchVision;
 
 /// <summary>
 /// Reads PyTorch weight files (<c>torch.save(model.state_dict())</c> <c>.pth</c>/<c>.pt</c> files, or <c>.safetensors</c>)
-/// with TorchSharp.PyBridge and copies them into a module after checking, key by key, that they fit.
+/// and copies them into a module after checking, key by key, that they fit — before any value is read.
 /// </summary>
 internal static class StateDictLoader
 {
     private const int ShownKeys = 5;
-
-    /// <summary>Wrapper keys of training checkpoints that hold the actual state dict.</summary>
-    private static readonly string[] s_checkpointKeys = ["state_dict", "model_state_dict", "model"];
 
     /// <summary>Loads <paramref name="path"/> into <paramref name="module"/> strictly.</summary>
     /// <param name="module">The network to fill.</param>
@@ -26,52 +21,50 @@ internal static class StateDictLoader
     public static void Load(nn.Module module, string path, string description, IReadOnlyList<string> optionalPrefixes, IReadOnlyList<string> ignoredPrefixes)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new ModelLoadException($"Weight file '{full}' does not exist.");
+        using var file = Open(full);
+        // Keys and shapes are compared before any value is read: a file can make the loader read no more than the
+        // network's own parameters.
+        var source = file.Tensors;
+        var target = module.state_dict();
+        StripPrefix(source, "module."); // nn.DataParallel checkpoints
+        foreach (var key in source.Keys.Where(k => ignoredPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToArray()) source.Remove(key);
 
-        var source = Read(full);
-        try
+        var missing = target.Keys.Where(k => !source.ContainsKey(k) && !optionalPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList();
+        var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var mismatched = target.Keys
+            .Where(k => source.TryGetValue(k, out var s) && !s.Shape.SequenceEqual(target[k].shape))
+            .Select(k => $"{k} (file {StoredTensor.Describe(source[k].Shape)}, {description} [{string.Join(", ", target[k].shape)}])")
+            .ToList();
+        if (missing.Count + unexpected.Count + mismatched.Count > 0)
         {
-            var target = module.state_dict();
-            StripPrefix(source, "module."); // nn.DataParallel checkpoints
-            foreach (var key in source.Keys.Where(k => ignoredPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToArray())
-            {
-                source[key].Dispose();
-                source.Remove(key);
-            }
+            var parts = new List<string>();
+            if (missing.Count > 0) parts.Add($"{missing.Count} missing key(s): {Show(missing)}");
+            if (unexpected.Count > 0) parts.Add($"{unexpected.Count} unexpected key(s): {Show(unexpected)}");
+            if (mismatched.Count > 0) parts.Add($"{mismatched.Count} shape mismatch(es): {Show(mismatched)}");
+            throw new ModelLoadException(
+                $"Weight file '{full}' does not fit {description}: {string.Join("; ", parts)}. " +
+                "Check that the file was saved from the same architecture (and class count) with torch.save(model.state_dict(), path).");
+        }
 
-            var missing = target.Keys.Where(k => !source.ContainsKey(k) && !optionalPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList();
-            var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-            var mismatched = target.Keys
-                .Where(k => source.TryGetValue(k, out var s) && !s.shape.SequenceEqual(target[k].shape))
-                .Select(k => $"{k} (file [{string.Join(", ", source[k].shape)}], {description} [{string.Join(", ", target[k].shape)}])")
-                .ToList();
-            if (missing.Count + unexpected.Count + mismatched.Count > 0)
+        using var noGrad = torch.no_grad();
+        foreach (var (key, stored) in source)
+        {
+            try
             {
-                var parts = new List<string>();
-                if (missing.Count > 0) parts.Add($"{missing.Count} missing key(s): {Show(missing)}");
-                if (unexpected.Count > 0) parts.Add($"{unexpected.Count} unexpected key(s): {Show(unexpected)}");
-                if (mismatched.Count > 0) parts.Add($"{mismatched.Count} shape mismatch(es): {Show(mismatched)}");
-                throw new ModelLoadException(
-                    $"Weight file '{full}' does not fit {description}: {string.Join("; ", parts)}. " +
-                    "Check that the file was saved from the same architecture (and class count) with torch.save(model.state_dict(), path).");
-            }
-
-            using var noGrad = torch.no_grad();
-            foreach (var (key, value) in source)
-            {
+                using var value = file.Read(stored);
                 target[key].copy_(value); // converts dtype and device
             }
-        }
-        finally
-        {
-            foreach (var t in source.Values) t.Dispose();
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                throw new ModelLoadException($"Weight file '{full}' could not be read: {e.Message}.", e);
+            }
         }
     }
 
     private static string Show(List<string> keys) =>
-        string.Join(", ", keys.Take(ShownKeys)) + (keys.Count > ShownKeys ? $", … ({keys.Count - ShownKeys} more)" : "");
+        string.Join(", ", keys.Take(ShownKeys).Select(k => k.Length > 200 ? k[..200] + "…" : k)) + (keys.Count > ShownKeys ? $", … ({keys.Count - ShownKeys} more)" : "");
 
-    private static void StripPrefix(Dictionary<string, Tensor> source, string prefix)
+    private static void StripPrefix(Dictionary<string, StoredTensor> source, string prefix)
     {
         if (source.Count == 0 || !source.Keys.All(k => k.StartsWith(prefix, StringComparison.Ordinal))) return;
         foreach (var key in source.Keys.ToArray())
@@ -82,58 +75,28 @@ internal static class StateDictLoader
         }
     }
 
-    private static Dictionary<string, Tensor> Read(string path)
+    /// <summary>Indexes the file (sizes checked, nothing read yet); every problem becomes a <see cref="ModelLoadException"/>.</summary>
+    private static IWeightFile Open(string path)
     {
+        if (Directory.Exists(path)) throw new ModelLoadException($"'{path}' is a folder, not a weight file.");
+        if (!File.Exists(path)) throw new ModelLoadException($"Weight file '{path}' does not exist.");
+        // Pipes, FIFOs and devices report size 0 and are never opened: weights need a regular file.
+        if (new FileInfo(path).Length == 0)
+            throw new ModelLoadException($"Weight file '{path}' is empty (0 bytes), or is a pipe or device rather than a regular file.");
         var safetensors = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
+        IWeightFile? file = null;
         try
         {
-            if (safetensors)
-            {
-                using var scope = torch.NewDisposeScope();
-                var dict = Safetensors.LoadStateDict(path);
-                foreach (var t in dict.Values) t.DetachFromDisposeScope();
-                return new Dictionary<string, Tensor>(dict, StringComparer.Ordinal);
-            }
-            using (var scope = torch.NewDisposeScope())
-            {
-                var table = PyTorchUnpickler.UnpickleStateDict(path);
-                var result = ToStateDict(table, path);
-                foreach (var t in result.Values) t.DetachFromDisposeScope();
-                return result;
-            }
+            file = safetensors ? SafetensorsFile.Open(path) : PyTorchArchive.Open(path);
+            if (file.Tensors.Count == 0) throw new InvalidDataException("it holds no tensors");
+            return file;
         }
-        catch (ModelLoadException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            throw;
+            file?.Dispose();
+            var kind = safetensors ? "a safetensors file" : "a PyTorch state dict (a zip archive written by torch.save(model.state_dict(), path))";
+            var why = ex is InvalidDataException ? ex.Message : $"{ex.GetType().Name}: {Diagnostics.NativeErrors.Summary(ex)}";
+            throw new ModelLoadException($"Weight file '{path}' could not be read as {kind}: {why}. The file may be truncated, corrupted or in another format.", ex);
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            var kind = safetensors ? "a safetensors file" : "a PyTorch state dict (a zip file written by torch.save(model.state_dict(), path))";
-            throw new ModelLoadException(
-                $"Weight file '{path}' could not be read as {kind}: {ex.GetType().Name}: {ex.Message}. The file may be truncated, corrupted or in another format.",
-                ex);
-        }
-    }
-
-    private static Dictionary<string, Tensor> ToStateDict(Hashtable table, string path)
-    {
-        // Training checkpoints often wrap the state dict: {"state_dict": {...}, "epoch": ...}.
-        foreach (var key in s_checkpointKeys)
-        {
-            if (table[key] is Hashtable inner && inner.Count > 0 && inner.Values.Cast<object?>().All(v => v is Tensor)) return ToStateDict(inner, path);
-        }
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-        {
-            if (entry.Key is not string key || entry.Value is not Tensor tensor)
-            {
-                throw new ModelLoadException(
-                    $"Weight file '{path}' is a pickle but not a state dict: entry '{entry.Key}' holds {entry.Value?.GetType().Name ?? "null"}, not a tensor. " +
-                    "Save the weights with torch.save(model.state_dict(), path).");
-            }
-            result[key] = tensor;
-        }
-        if (result.Count == 0) throw new ModelLoadException($"Weight file '{path}' holds no tensors.");
-        return result;
     }
 }

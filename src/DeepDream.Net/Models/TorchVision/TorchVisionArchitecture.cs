@@ -14,13 +14,15 @@ namespace DeepDream.Models.TorchVision;
 /// <param name="UsesTransformInput">Whether torchvision's pretrained weights expect <c>transform_input=True</c> (GoogLeNet, Inception v3).</param>
 /// <param name="OptionalPrefixes">State-dict prefixes of modules the forward pass never uses (auxiliary classifiers): a file may lack them.</param>
 /// <param name="IgnoredPrefixes">State-dict prefixes a PyTorch file may carry that this network has no module for (they are skipped).</param>
+/// <param name="DefaultLayer">The classic deep dream layer of the architecture (see <see cref="DreamModels.FromTorchVision(string, string, TorchVisionOptions)"/>).</param>
 internal sealed record TorchVisionArchitecture(
     string Name,
     Func<int, nn.Module<Tensor, Tensor>> Create,
     Func<nn.Module<Tensor, Tensor>, IReadOnlyList<ForwardNode>> Plan,
     bool UsesTransformInput,
     IReadOnlyList<string> OptionalPrefixes,
-    IReadOnlyList<string> IgnoredPrefixes)
+    IReadOnlyList<string> IgnoredPrefixes,
+    string DefaultLayer)
 {
     /// <summary>The name of the classifier output in every torchvision plan.</summary>
     public const string LogitsLayer = "logits";
@@ -58,21 +60,23 @@ internal sealed record TorchVisionArchitecture(
             ResNet("resnext101_64x4d", n => torchvision.models.resnext101_64x4d(num_classes: n)),
             new("googlenet", n => torchvision.models.googlenet(num_classes: n, transform_input: false),
                 m => Head(m, s_googLeNetTrunk, ["avgpool", "dropout", "fc"], (c, x) => c[2].call(c[1].call(c[0].call(x).flatten(1)))),
-                UsesTransformInput: true, OptionalPrefixes: [], IgnoredPrefixes: ["aux1.", "aux2."]),
+                UsesTransformInput: true, OptionalPrefixes: [], IgnoredPrefixes: ["aux1.", "aux2."], DefaultLayer: "inception4c"),
             new("inception_v3", n => torchvision.models.inception_v3(num_classes: n, transform_input: false),
                 m => Head(m, s_inceptionV3Trunk, ["avgpool", "dropout", "fc"], (c, x) => c[2].call(c[1].call(c[0].call(x)).flatten(1))),
-                UsesTransformInput: true, OptionalPrefixes: ["AuxLogits."], IgnoredPrefixes: []),
-            new("alexnet", n => torchvision.models.alexnet(num_classes: n), FeaturesAvgPoolClassifier, false, [], []),
+                UsesTransformInput: true, OptionalPrefixes: ["AuxLogits."], IgnoredPrefixes: [], DefaultLayer: "Mixed_6b"),
+            new("alexnet", n => torchvision.models.alexnet(num_classes: n), FeaturesAvgPoolClassifier, false, [], [], DefaultLayer: "features.9"),
             new("mobilenet_v2", n => torchvision.models.mobilenet_v2(num_classes: n),
                 m => Head(m, ["features"], ["classifier"], (c, x) => c[0].call(nn.functional.adaptive_avg_pool2d(x, [1, 1]).flatten(1))),
-                false, [], []),
-            new("mobilenet_v3_large", n => FixedClasses(n, "mobilenet_v3_large", torchvision.models.mobilenet_v3_large), FeaturesAvgPoolClassifier, false, [], []),
-            new("mobilenet_v3_small", n => FixedClasses(n, "mobilenet_v3_small", torchvision.models.mobilenet_v3_small), FeaturesAvgPoolClassifier, false, [], []),
+                false, [], [], DefaultLayer: "features.13"),
+            new("mobilenet_v3_large", n => FixedClasses(n, "mobilenet_v3_large", torchvision.models.mobilenet_v3_large), FeaturesAvgPoolClassifier, false, [], [],
+                DefaultLayer: "features.12"),
+            new("mobilenet_v3_small", n => FixedClasses(n, "mobilenet_v3_small", torchvision.models.mobilenet_v3_small), FeaturesAvgPoolClassifier, false, [], [],
+                DefaultLayer: "features.8"),
         };
         foreach (var depth in new[] { 11, 13, 16, 19 })
         {
-            list.Add(new($"vgg{depth}", n => Vgg(depth, false, n), FeaturesAvgPoolClassifier, false, [], []));
-            list.Add(new($"vgg{depth}_bn", n => Vgg(depth, true, n), FeaturesAvgPoolClassifier, false, [], []));
+            list.Add(new($"vgg{depth}", n => Vgg(depth, false, n), FeaturesAvgPoolClassifier, false, [], [], VggBlock4Relu(depth, false)));
+            list.Add(new($"vgg{depth}_bn", n => Vgg(depth, true, n), FeaturesAvgPoolClassifier, false, [], [], VggBlock4Relu(depth, true)));
         }
         return list.ToDictionary(a => a.Name, StringComparer.Ordinal);
     }
@@ -80,7 +84,18 @@ internal sealed record TorchVisionArchitecture(
     private static TorchVisionArchitecture ResNet(string name, Func<int, nn.Module<Tensor, Tensor>> create) =>
         new(name, create,
             m => Head(m, s_resNetTrunk, ["avgpool", "fc"], (c, x) => c[1].call(c[0].call(x).flatten(1))),
-            UsesTransformInput: false, OptionalPrefixes: [], IgnoredPrefixes: []);
+            UsesTransformInput: false, OptionalPrefixes: [], IgnoredPrefixes: [], DefaultLayer: "layer3");
+
+    /// <summary>
+    /// The last ReLU of VGG's fourth convolution block (<c>relu4_3</c> of VGG16 is <c>features.22</c>): in
+    /// <c>features</c> each convolution is conv, [BatchNorm,] ReLU and each block ends in a max-pool.
+    /// </summary>
+    private static string VggBlock4Relu(int depth, bool batchNorm)
+    {
+        int[] convsPerBlock = depth switch { 11 => [1, 1, 2, 2], 13 => [2, 2, 2, 2], 16 => [2, 2, 3, 3], _ => [2, 2, 4, 4] };
+        var modulesBeforeFourthPool = convsPerBlock.Sum() * (batchNorm ? 3 : 2) + 3;
+        return $"features.{modulesBeforeFourthPool - 1}";
+    }
 
     private static nn.Module<Tensor, Tensor> Vgg(int depth, bool batchNorm, int classes) => (depth, batchNorm) switch
     {

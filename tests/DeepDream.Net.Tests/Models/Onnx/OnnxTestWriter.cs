@@ -46,7 +46,11 @@ internal sealed class OnnxTestWriter
     }
 
     /// <summary>Adds a node; attribute values: long, float, string, long[], float[] or <see cref="TestTensor"/>.</summary>
-    public OnnxTestWriter Node(string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
+    public OnnxTestWriter Node(string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes) =>
+        DomainNode("", opType, inputs, outputs, name, attributes);
+
+    /// <summary>Adds a node of operator domain <paramref name="domain"/> (NodeProto field 7).</summary>
+    public OnnxTestWriter DomainNode(string domain, string opType, string[] inputs, string[] outputs, string? name = null, params (string Name, object Value)[] attributes)
     {
         var w = new Writer();
         foreach (var i in inputs) w.String(1, i);
@@ -54,6 +58,7 @@ internal sealed class OnnxTestWriter
         w.String(3, name ?? $"{opType}_{_nodes.Count}");
         w.String(4, opType);
         foreach (var (n, v) in attributes) w.Bytes(5, Attribute(n, v));
+        if (domain.Length > 0) w.String(7, domain);
         _nodes.Add(w.ToArray());
         return this;
     }

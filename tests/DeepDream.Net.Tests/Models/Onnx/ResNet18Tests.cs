@@ -1,3 +1,4 @@
+using DeepDream.Features;
 using DeepDream.Models.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -188,11 +189,13 @@ public sealed class ResNet18Tests : IClassFixture<ResNet18Fixture>
     public void Extract_UnknownLayer_ListsValidNames()
     {
         using var scope = NewDisposeScope();
-        var e = Assert.Throws<ArgumentException>(() => _model.Extract(zeros(1, 3, 32, 32), ["layer9"]));
+        var e = Assert.Throws<UnknownLayerException>(() => _model.Extract(zeros(1, 3, 32, 32), ["layer9"]));
         Assert.Contains("Unknown layer 'layer9' for model 'resnet18'; valid layers: stem, layer1, layer2, layer3, layer4,", e.Message);
-        Assert.Contains("… (17 more; list them with `deepdream layers` or ListLayers).", e.Message);
+        Assert.Contains("… (17 more in the model's LayerNames).", e.Message);
+        Assert.DoesNotContain("deepdream", e.Message); // the library never names CLI commands
+        Assert.Equal(("resnet18", "layer9", 57), (e.Model, e.Layer, e.ValidLayers.Count));
         Assert.Contains("valid layers: stem, layer1, layer2, layer3, layer4", e.Message);
-        Assert.Throws<ArgumentException>(() => _model.GetMinimumInputSize(["nope"]));
+        Assert.Throws<UnknownLayerException>(() => _model.GetMinimumInputSize(["nope"]));
     }
 
     [Fact]

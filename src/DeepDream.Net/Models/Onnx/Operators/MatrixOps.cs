@@ -1,0 +1,78 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepDream.Models.Onnx.Operators;
+
+/// <summary>Matrix products: MatMul, Gemm and Einsum.</summary>
+internal static class MatrixOps
+{
+    public static void Register(Dictionary<string, OpFactory> table)
+    {
+        table["MatMul"] = c => new BinaryOp(c, (a, b) => a.matmul(b), legacyBroadcast: false);
+        table["Gemm"] = c => new GemmOp(c);
+        table["Einsum"] = c => new EinsumOp(c);
+    }
+}
+
+/// <summary>Gemm: alpha·A'·B' + beta·C, with a constant transposed B transposed once at load.</summary>
+internal sealed class GemmOp : OnnxOp
+{
+    private readonly int _b;
+    private readonly bool _transA;
+    private readonly bool _transB;
+    private readonly float _alpha;
+    private readonly float _beta;
+
+    public GemmOp(OpContext c) : base(c)
+    {
+        _alpha = c.Float("alpha", 1f);
+        _beta = c.Float("beta", 1f);
+        _transA = c.Int("transA", 0) == 1;
+        _transB = c.Int("transB", 0) == 1;
+        var b = c.ConstantInput(1);
+        if (b is not null && _transB)
+        {
+            _b = c.AddConstant(b.t().contiguous());
+            _transB = false;
+        }
+        else
+        {
+            _b = c.InputIds[1];
+        }
+    }
+
+    public override IEnumerable<int> ReferencedValues => new[] { Inputs[0], _b, Inputs.Length > 2 ? Inputs[2] : -1 }.Where(i => i >= 0);
+
+    public override void Run(Tensor?[] values)
+    {
+        var a = In(values, 0);
+        var b = values[_b]!;
+        if (a.dim() > 2) a = a.reshape(a.shape[0], -1);
+        if (_transA) a = a.t();
+        if (_transB) b = b.t();
+        var cIn = OptionalIn(values, 2);
+        Tensor y;
+        if (cIn is not null && _beta != 0) y = addmm(cIn, a, b, _beta, _alpha);
+        else
+        {
+            y = a.mm(b);
+            if (_alpha != 1f) y = y.mul_(_alpha);
+        }
+        Out(values, y);
+    }
+}
+
+/// <summary>Einsum with an explicit or implicit ('->'-less) equation, as torch evaluates it.</summary>
+internal sealed class EinsumOp : OnnxOp
+{
+    private readonly string _equation;
+
+    public EinsumOp(OpContext c) : base(c) => _equation = c.String("equation", "").Replace(" ", "", StringComparison.Ordinal);
+
+    public override void Run(Tensor?[] values)
+    {
+        var operands = new Tensor[Inputs.Length];
+        for (var i = 0; i < operands.Length; i++) operands[i] = In(values, i);
+        Out(values, einsum(_equation, operands));
+    }
+}
