@@ -15,6 +15,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "peak-memory") return PeakMemory.Run(args[1..]);
         if (args.Length > 0 && args[0] == "profile") return Profiler.Run(args[1..]);
         if (args.Length > 0 && args[0] == "shapes") return Profiler.Shapes();
+        if (args.Length > 0 && args[0] == "convs") return Profiler.Convs(args[1..]);
         if (args.Length > 0 && args[0] == "repeat") return Profiler.Repeat(args[1..]);
         if (args.Length > 0 && args[0] == "compare") return Comparison.ComparisonRunner.Run(args[1..]);
         if (args.Length > 0 && args[0] == "compare-once") return Comparison.OursSide.RunOnce(args[1..]);

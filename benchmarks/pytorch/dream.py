@@ -14,8 +14,8 @@ Variants (``--variant``):
   bf16-nchw  bfloat16 network in the default memory format
 
 Modes:
-  once   one dream in this process; prints one JSON line with the dream's seconds (a warm-up dream first, unless
-         --no-warmup) and the process's peak resident memory (VmHWM)
+  once   one dream in this process; prints one JSON line with the dream's seconds, its CPU seconds (a warm-up dream
+         first, unless --no-warmup) and the process's peak resident memory (VmHWM)
   serve  reads JSON requests from stdin, one per line ({"variant": ..., "image": ..., "seconds_only": true, ...}), runs
          one dream for each (model kept per variant) and answers one JSON line each; used by the comparison driver
   conv   the roofline: a 3x3 convolution forward + input gradient, float32 and bfloat16, channels-last
@@ -134,14 +134,14 @@ def peak_rss_mib():
 
 def run_dream(dreamer, request):
     image = load_image(request["image"])
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     out = dreamer.dream(image, octaves=request.get("octaves", 6), steps=request.get("steps", 20),
                         jitter=request.get("jitter", 32), seed=request.get("seed", 0))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if request.get("output"):
         pixels = out.squeeze(0).mul(255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).contiguous()
         Image.fromarray(pixels.numpy()).save(request["output"])
-    return seconds
+    return seconds, cpu
 
 
 def serve(args):
@@ -157,7 +157,8 @@ def serve(args):
                 variant = request["variant"]
                 if variant not in dreamers:
                     dreamers[variant] = Dreamer(args.weights, variant, request.get("layer", "layer3"))
-                reply = {"seconds": run_dream(dreamers[variant], request)}
+                seconds, cpu = run_dream(dreamers[variant], request)
+                reply = {"seconds": seconds, "cpu_seconds": cpu}
         except Exception as e:  # reported to the driver, which stops
             reply = {"error": f"{type(e).__name__}: {e}"}
         print(json.dumps(reply), flush=True)
@@ -195,7 +196,10 @@ def main():
     parser.add_argument("--octaves", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-warmup", action="store_true", help="time the first dream of the process")
+    parser.add_argument("--threads", type=int, help="torch.set_num_threads (default: PyTorch's, one per core)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.mode == "serve":
         serve(args)
         return 0
@@ -206,8 +210,8 @@ def main():
     request = {"image": args.image, "steps": args.steps, "octaves": args.octaves, "seed": args.seed}
     if not args.no_warmup:
         run_dream(dreamer, request)
-    seconds = run_dream(dreamer, dict(request, output=args.output))
-    print(json.dumps({"seconds": seconds, "peak_rss_mib": peak_rss_mib(), "threads": torch.get_num_threads()}))
+    seconds, cpu = run_dream(dreamer, dict(request, output=args.output))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mib": peak_rss_mib(), "threads": torch.get_num_threads()}))
     return 0
 
 

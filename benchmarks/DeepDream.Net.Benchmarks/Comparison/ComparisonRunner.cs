@@ -7,7 +7,7 @@ using static DeepDream.Benchmarks.Comparison.OursSide;
 namespace DeepDream.Benchmarks.Comparison;
 
 /// <summary>
-/// <c>compare [--chroot DIR] [--rounds N] [--large-rounds N] [--skip-large] [--out FILE]</c>: DeepDream.Net against
+/// <c>compare [--chroot DIR] [--rounds N] [--large-rounds N] [--skip-large] [--threads N] [--steps N] [--cpu-time] [--out FILE]</c>: DeepDream.Net against
 /// plain eager PyTorch 2.6 (benchmarks/pytorch/dream.py in the trixie chroot) on the same weights and sizes, ours and
 /// theirs alternating in one run, and a ratio table written to benchmarks/results/pytorch-comparison.md.
 /// </summary>
@@ -22,6 +22,9 @@ namespace DeepDream.Benchmarks.Comparison;
 /// peak resident memory, ours and theirs alternating.</item>
 /// </list>
 /// Ratios are medians of per-round ratios (each round's runs were close in time, so slow drifts of the load cancel).
+/// <c>--cpu-time</c> takes the ratios from CPU seconds instead of wall seconds: with <c>--threads 1</c> on a machine that
+/// other work keeps busy, CPU time measures the work done and ignores the time slices lost to others (a development aid;
+/// the published table uses wall time on an otherwise quiet machine).
 /// </remarks>
 internal static class ComparisonRunner
 {
@@ -56,7 +59,9 @@ internal static class ComparisonRunner
         var output = Option(args, "--out") ?? Path.Combine(Results.RepoRoot(), "benchmarks", "results", "pytorch-comparison.md");
         var total = Stopwatch.StartNew();
 
-        var setup = new ComparisonSetup(chroot);
+        var threads = Option(args, "--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : (int?)null;
+        if (threads is { } n) TorchSharp.torch.set_num_threads(n);
+        var setup = new ComparisonSetup(chroot) { Threads = threads, Steps = int.Parse(Option(args, "--steps") ?? "20", CultureInfo.InvariantCulture) };
         setup.Prepare();
         var report = new Report();
         report.Load("start");
@@ -79,10 +84,18 @@ internal static class ComparisonRunner
 
         // Reference workload.
         using var picture = setup.Load(ComparisonSetup.ReferenceImage);
-        var referenceFlops = WorkloadFlops(picture.Width, picture.Height);
-        double RunOne(Variant v) => v.Ours
-            ? ours.Dream(v.Source, v.Precision, picture, Workload.Seed)
-            : PyTorchWorker.Number(theirs.Ask(PyTorchWorker.DreamRequest(v.PyTorchVariant, setup.InChroot(ComparisonSetup.ReferenceImage), Workload.Seed)), "seconds");
+        var referenceFlops = WorkloadFlops(picture.Width, picture.Height) * setup.Steps / DreamSettings.DefaultStepsPerOctave;
+        var cpuTime = args.Contains("--cpu-time");
+        double RunOne(Variant v)
+        {
+            if (v.Ours)
+            {
+                var (seconds, cpu) = ours.Dream(v.Source, v.Precision, picture, Workload.Seed, setup.Steps);
+                return cpuTime ? cpu : seconds;
+            }
+            var reply = theirs.Ask(PyTorchWorker.DreamRequest(v.PyTorchVariant, setup.InChroot(ComparisonSetup.ReferenceImage), Workload.Seed, setup.Steps));
+            return PyTorchWorker.Number(reply, cpuTime ? "cpu_seconds" : "seconds");
+        }
         foreach (var v in s_reference)
         {
             Console.WriteLine($"warm-up: {v.Name}: {F(RunOne(v), "F2")} s");
@@ -99,7 +112,7 @@ internal static class ComparisonRunner
             }
         }
         report.Load("after the reference rounds");
-        report.Reference(picture.Width, picture.Height, rounds, referenceFlops, roof, s_reference.Select(v => (v.Name, v.Ours, v.Source, v.Precision, v.PyTorchVariant, times[v])).ToList());
+        report.Reference(picture.Width, picture.Height, rounds, setup.Steps, cpuTime, referenceFlops, roof, s_reference.Select(v => (v.Name, v.Ours, v.Source, v.Precision, v.PyTorchVariant, times[v])).ToList());
 
         // 1920×1080, fresh processes.
         if (largeRounds > 0)
@@ -111,7 +124,7 @@ internal static class ComparisonRunner
                 foreach (var v in s_large)
                 {
                     var reply = v.Ours
-                        ? RunOursOnce(v.Source, v.Precision, setup.OnHost(ComparisonSetup.LargeImage))
+                        ? RunOursOnce(v.Source, v.Precision, setup.OnHost(ComparisonSetup.LargeImage), setup.Threads)
                         : PyTorchWorker.RunOnce(setup, v.PyTorchVariant, ComparisonSetup.LargeImage);
                     var result = (PyTorchWorker.Number(reply, "seconds"), PyTorchWorker.Number(reply, "peak_rss_mib"));
                     large[v].Add(result);
@@ -130,7 +143,7 @@ internal static class ComparisonRunner
         return 0;
     }
 
-    private static JsonObject RunOursOnce(string source, Precision precision, string image)
+    private static JsonObject RunOursOnce(string source, Precision precision, string image, int? threads)
     {
         var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "DeepDream.Net.Benchmarks"))
         {
@@ -138,6 +151,7 @@ internal static class ComparisonRunner
             UseShellExecute = false,
         };
         foreach (var a in new[] { "compare-once", source, precision == Precision.BFloat16 ? "bf16" : "fp32", image }) info.ArgumentList.Add(a);
+        if (threads is { } n) info.ArgumentList.Add(n.ToString(CultureInfo.InvariantCulture));
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the benchmark binary");
         var text = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
@@ -170,7 +184,7 @@ internal static class ComparisonRunner
             _text.AppendLine("# DeepDream.Net against plain eager PyTorch 2.6");
             _text.AppendLine();
             _text.AppendLine(CultureInfo.InvariantCulture, $"Written by `benchmarks/pytorch/run-comparison.sh` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.");
-            _text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, bfloat16 in hardware: {(Performance.PrecisionSupport.IsNative(Precision.BFloat16, TorchSharp.torch.CPU) ? "yes" : "no")}; threads: ours {TorchSharp.torch.get_num_threads()}, PyTorch its default (one per core).");
+            _text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, bfloat16 in hardware: {(Performance.PrecisionSupport.IsNative(Precision.BFloat16, TorchSharp.torch.CPU) ? "yes" : "no")}; threads on both sides: {TorchSharp.torch.get_num_threads()}.");
             _text.AppendLine("Yardstick: Debian trixie's python3-torch 2.6 (oneDNN 3.7) with OpenBLAS (pthread), OPENBLAS_NUM_THREADS=1, in a chroot (benchmarks/pytorch/setup-chroot.sh); the same weights on both sides (the embedded ONNX model converted by onnx_to_torch.py).");
             _text.AppendLine();
         }
@@ -188,14 +202,14 @@ internal static class ComparisonRunner
             _text.AppendLine();
         }
 
-        public void Reference(int width, int height, int rounds, double flops, Dictionary<Precision, double> roof,
+        public void Reference(int width, int height, int rounds, int steps, bool cpuTime, double flops, Dictionary<Precision, double> roof,
             List<(string Name, bool Ours, string Source, Precision Precision, string PyTorchVariant, List<double> Times)> rows)
         {
             List<double> Times(string pyTorchVariant) => rows.First(r => r.PyTorchVariant == pyTorchVariant).Times;
             var bestFp32 = PerRoundMin(Times("nchw"), Times("cl"));
             var bestBf16 = PerRoundMin(Times("bf16"), Times("bf16-nchw"));
             _text.AppendLine(CultureInfo.InvariantCulture,
-                $"## Reference workload: chelsea {width}×{height}, layer3, 6 octaves × 1.4, 20 steps, jitter 32 ({F(flops / 1e9, "F0")} GFLOP of convolution), median of {rounds} alternating rounds");
+                $"## Reference workload: chelsea {width}×{height}, layer3, 6 octaves × 1.4, {steps} steps, jitter 32 ({F(flops / 1e9, "F0")} GFLOP of convolution), median of {rounds} alternating rounds{(cpuTime ? ", CPU seconds" : "")}");
             _text.AppendLine();
             _text.AppendLine("| run | seconds (median) | min – max | GFLOP/s | of roofline | vs PyTorch best fp32 | vs PyTorch best bf16 | vs our fp32 |");
             _text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");

@@ -23,6 +23,15 @@ internal sealed class ComparisonSetup
             throw new InvalidOperationException($"{Chroot} has no usr/bin/python3: make the chroot with benchmarks/pytorch/setup-chroot.sh first.");
     }
 
+    /// <summary>Threads for both sides (null: each library's default, one per core).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Steps per octave (the default 20 unless a quick check asks for fewer).</summary>
+    public int Steps { get; init; } = DreamSettings.DefaultStepsPerOctave;
+
+    /// <summary>The thread option for dream.py.</summary>
+    public string[] ThreadArguments => Threads is { } n ? ["--threads", n.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
+
     /// <summary>The chroot's root folder on the host.</summary>
     public string Chroot { get; }
 

@@ -27,37 +27,43 @@ internal sealed class OursSide(ComparisonSetup setup) : IDisposable
         _ => throw new ArgumentException($"unknown model source '{source}'", nameof(source)),
     }).To(precision);
 
-    /// <summary>One dream of <paramref name="picture"/> with the library defaults; returns the seconds it took.</summary>
-    public double Dream(string source, Precision precision, Image<Rgb24> picture, int seed)
+    /// <summary>One dream of <paramref name="picture"/> with the library defaults; returns the wall and CPU seconds it took.</summary>
+    public (double Seconds, double CpuSeconds) Dream(string source, Precision precision, Image<Rgb24> picture, int seed, int steps)
     {
         if (!_models.TryGetValue((source, precision), out var model)) _models[(source, precision)] = model = LoadModel(setup, source, precision);
-        return Dream(model, precision, picture, seed);
+        return Dream(model, precision, picture, seed, steps);
     }
 
-    private static double Dream(IFeatureExtractor model, Precision precision, Image<Rgb24> picture, int seed)
+    private static (double Seconds, double CpuSeconds) Dream(IFeatureExtractor model, Precision precision, Image<Rgb24> picture, int seed, int steps)
     {
-        using var dreamer = new DreamBuilder().UseModel(model, ownsModel: false).Layer(Workload.Layer).Seed(seed).Precision(precision).Build();
+        using var dreamer = new DreamBuilder().UseModel(model, ownsModel: false).Layer(Workload.Layer).Seed(seed).Steps(steps).Precision(precision).Build();
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         using var output = dreamer.Run(picture);
-        return clock.Elapsed.TotalSeconds;
+        var seconds = clock.Elapsed.TotalSeconds;
+        self.Refresh();
+        return (seconds, (self.TotalProcessorTime - cpu).TotalSeconds);
     }
 
     /// <summary>
-    /// <c>compare-once SOURCE fp32|bf16 IMAGE</c>: one dream in this fresh process (no warm-up), printed as one JSON line
+    /// <c>compare-once SOURCE fp32|bf16 IMAGE [THREADS]</c>: one dream in this fresh process (no warm-up), printed as one JSON line
     /// with the seconds and the peak resident memory (VmHWM), like <c>dream.py once</c>.
     /// </summary>
     public static int RunOnce(string[] args)
     {
         var source = args[0];
+        if (args.Length > 3) TorchSharp.torch.set_num_threads(int.Parse(args[3], CultureInfo.InvariantCulture));
         var precision = args[1] == "bf16" ? Precision.BFloat16 : Precision.Float32;
         using var model = source == "embedded"
             ? DreamModels.ResNet18().To(precision)
             : throw new ArgumentException("compare-once runs the embedded model only", nameof(args));
         using var picture = Image.Load<Rgb24>(args[2]);
-        var seconds = Dream(model, precision, picture, Workload.Seed);
+        var (seconds, cpu) = Dream(model, precision, picture, Workload.Seed, DreamSettings.DefaultStepsPerOctave);
         var reply = new JsonObject
         {
             ["seconds"] = seconds,
+            ["cpu_seconds"] = cpu,
             ["peak_rss_mib"] = PeakMemory.Status("VmHWM") / 1024.0,
             ["threads"] = TorchSharp.torch.get_num_threads(),
         };

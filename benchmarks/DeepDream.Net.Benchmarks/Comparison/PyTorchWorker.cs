@@ -34,7 +34,7 @@ internal sealed class PyTorchWorker : IDisposable
 
     /// <summary>Starts a worker that keeps its models between requests.</summary>
     public static PyTorchWorker Start(ComparisonSetup setup) =>
-        new(Process.Start(Command(setup, ["serve", "--weights", setup.InChroot(ComparisonSetup.WeightsFile)]))
+        new(Process.Start(Command(setup, ["serve", "--weights", setup.InChroot(ComparisonSetup.WeightsFile), .. setup.ThreadArguments]))
             ?? throw new InvalidOperationException("could not start chroot"));
 
     /// <summary>Sends one request and waits for its answer.</summary>
@@ -51,7 +51,7 @@ internal sealed class PyTorchWorker : IDisposable
     /// <summary>One dream in a fresh Python process (no warm-up), for time and peak memory.</summary>
     public static JsonObject RunOnce(ComparisonSetup setup, string variant, string image)
     {
-        var info = Command(setup, ["once", "--no-warmup", "--weights", setup.InChroot(ComparisonSetup.WeightsFile), "--variant", variant, "--image", setup.InChroot(image)]);
+        var info = Command(setup, ["once", "--no-warmup", "--weights", setup.InChroot(ComparisonSetup.WeightsFile), "--variant", variant, "--image", setup.InChroot(image), .. setup.ThreadArguments]);
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start chroot");
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEnd();
@@ -87,8 +87,8 @@ internal sealed class PyTorchWorker : IDisposable
     }
 
     /// <summary>A request for one dream.</summary>
-    public static JsonObject DreamRequest(string variant, string image, int seed) =>
-        new() { ["variant"] = variant, ["image"] = image, ["seed"] = seed };
+    public static JsonObject DreamRequest(string variant, string image, int seed, int steps) =>
+        new() { ["variant"] = variant, ["image"] = image, ["seed"] = seed, ["steps"] = steps };
 
     /// <summary>Reads a number from a reply.</summary>
     public static double Number(JsonObject reply, string key) =>
