@@ -11,23 +11,37 @@ internal static class DreamCommand
 {
     public static Command Create(CliContext context)
     {
-        var input = new Argument<string>("INPUT") { Description = "The image to dream on." };
+        var input = new Argument<string[]>("INPUT")
+        {
+            Description = "The image to dream on; several images or folders dream each into the -o folder with one loaded model.",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var output = new Option<string>("--output", "-o")
         {
-            Description = "Where to write the result; the format follows the extension (" + string.Join(", ", ImageIO.SupportedExtensions) + ").",
+            Description = "Where to write the result; the format follows the extension (" + string.Join(", ", ImageIO.SupportedExtensions) + "); a folder for several inputs.",
             Required = true,
             HelpName = "OUTPUT",
         };
         var saveOctaves = new Option<string?>("--save-octaves") { Description = "Also write the image after each octave (octave-1.png, ...) into this folder.", HelpName = "DIR" };
+        var restart = new Option<bool>("--restart") { Description = "Several inputs: dream every image again, even those an earlier run of this batch finished." };
         var dream = new DreamOptions();
 
         var command = new Command("dream", "Dream on an image and write the result.");
         command.Arguments.Add(input);
         command.Options.Add(output);
-        dream.AddTo(command, saveOctaves);
+        dream.AddTo(command, saveOctaves, restart);
         dream.SetAction(command, context, (result, options, cancellationToken) =>
         {
-            var arguments = Validate(result.GetRequiredValue(input), result.GetRequiredValue(output), options, result.GetValue(saveOctaves));
+            var inputs = result.GetRequiredValue(input);
+            // INPUT takes several values, so an unknown option lands there instead of being a parse error.
+            if (inputs.FirstOrDefault(i => i.StartsWith('-') && i != ImageIO.StandardStream && !File.Exists(i) && !Directory.Exists(i)) is { } unknown)
+                throw new UsageException($"Unrecognized command or argument '{unknown}'. Run 'deepdream dream --help' for usage.");
+            if (BatchDream.IsBatch(inputs))
+            {
+                if (result.GetValue(saveOctaves) is not null) throw new UsageException("--save-octaves works with one input image; dream the images one at a time to keep their octaves.");
+                return BatchDream.RunAsync(inputs, result.GetRequiredValue(output), options, result.GetValue(restart), context, cancellationToken);
+            }
+            var arguments = Validate(inputs[0], result.GetRequiredValue(output), options, result.GetValue(saveOctaves));
             return DreamRunner.RunAsync(arguments, context, cancellationToken);
         });
         return command;
@@ -36,6 +50,11 @@ internal static class DreamCommand
     /// <summary>Checks the command's own values; throws <see cref="UsageException"/> (exit 2) before anything is loaded.</summary>
     internal static DreamArguments Validate(string input, string output, DreamOptionValues dream, string? saveOctaves)
     {
+        if (output == ImageIO.StandardStream)
+        {
+            if (dream.Json) throw new UsageException("--json and -o - both write to standard output; write the image to a file, or drop --json.");
+            return new DreamArguments(input, output, dream, saveOctaves);
+        }
         if (!ImageIO.IsSupportedExtension(output))
         {
             var ext = Path.GetExtension(output);
@@ -51,12 +70,16 @@ internal static class DreamRunner
     public static Task<int> RunAsync(DreamArguments args, CliContext context, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        var output = Path.GetFullPath(args.Output);
-        CheckOutputLocation(output);
+        var output = ImageIO.FullPath(args.Output);
+        if (output != ImageIO.StandardStream) CheckOutputLocation(output);
         string? octaveFolder = null;
-        if (args.SaveOctaves is not null) octaveFolder = CreateFolder(args.SaveOctaves);
+        if (args.SaveOctaves is not null)
+        {
+            octaveFolder = CreateFolder(args.SaveOctaves);
+            ImageIO.CheckWritable(octaveFolder, "--save-octaves folder");
+        }
 
-        using var input = ImageIO.Load(args.Input);
+        using var input = ImageIO.Load(args.Input, cancellationToken);
         var dream = args.Dream;
         if (!dream.Quiet)
         {
@@ -90,10 +113,13 @@ internal static class DreamRunner
         {
             var dreamSeconds = dreamClock.Elapsed.TotalSeconds;
             cancellationToken.ThrowIfCancellationRequested();
-            ImageIO.Save(result.Image, input.Alpha, output);
+            // A cancel during the save either comes before the new file replaces the old one (exit 130, old file kept) or
+            // after (exit 0, the new file is complete).
+            ImageIO.Save(result.Image, input.Alpha, output, cancellationToken);
             var totalSeconds = total.Elapsed.TotalSeconds;
+            var written = output == ImageIO.StandardStream ? "a PNG to standard output" : args.Output;
             if (!dream.Quiet)
-                context.Error.WriteLine(FormattableString.Invariant($"wrote {args.Output} ({result.Image.Width}x{result.Image.Height}) in {totalSeconds:0.0} s"));
+                context.Error.WriteLine(FormattableString.Invariant($"wrote {written} ({result.Image.Width}x{result.Image.Height}) in {totalSeconds:0.0} s"));
             if (dream.Json)
             {
                 var report = DreamReport.Create(args with { Dream = loaded.Options }, output, input.Rgb, dreamer, result, octaveFolder, loaded.LoadSeconds, dreamSeconds, totalSeconds);
@@ -117,6 +143,7 @@ internal static class DreamRunner
         var folder = Path.GetDirectoryName(output);
         if (folder is not null && !Directory.Exists(folder))
             throw new FileAccessException($"The output folder '{folder}' does not exist; create it first or choose another -o path.");
+        if (folder is not null) ImageIO.CheckWritable(folder, "output folder");
     }
 
     private static string CreateFolder(string path)

@@ -93,6 +93,9 @@ internal sealed class CancellingExtractor(CancellationTokenSource source, int ca
     private readonly TinyExtractor _inner = new(seed: 3);
     private int _calls;
 
+    /// <summary>How many forward passes ran.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
     public string Name => _inner.Name;
 
     public IReadOnlyList<string> LayerNames => _inner.LayerNames;

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DeepDream.Sequences.Jobs;
+
+namespace DeepDream.Cli;
+
+/// <summary>
+/// <c>deepdream dream A.jpg B.jpg DIR ... -o FOLDER</c>: many images with one loaded model, in order, each written into
+/// the folder as soon as it is done (<c>NAME.ext</c>, the input's format when it can be written, else PNG). A small
+/// manifest (<see cref="ManifestName"/>) holds the settings, so a rerun after a kill skips the images already written, and
+/// refuses (unless --restart) when the settings changed.
+/// </summary>
+internal static class BatchDream
+{
+    public const string ManifestName = "deepdream-batch.json";
+
+    /// <summary>Several inputs, or one folder.</summary>
+    public static bool IsBatch(string[] inputs) => inputs.Length > 1 || Directory.Exists(inputs[0]);
+
+    public static Task<int> RunAsync(string[] inputs, string outputFolder, DreamOptionValues dream, bool restart, CliContext context, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var folder = Path.GetFullPath(outputFolder);
+        if (File.Exists(folder) || ImageIO.IsSupportedExtension(folder))
+            throw new UsageException($"Several inputs are written into a folder, but -o '{outputFolder}' names a file; give a folder such as -o dreams.");
+        var items = Plan(inputs, folder);
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new FileAccessException($"Cannot create the output folder '{folder}': {e.Message}", e);
+        }
+        var manifestPath = Path.Combine(folder, ManifestName);
+        var stored = restart ? null : ReadManifest(manifestPath);
+        var seed = dream.Seed ?? (stored?.Settings.GetValueOrDefault("seed") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var earlier) ? earlier : dream.ChooseSeed(context));
+        var description = new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, new Dictionary<string, string>()));
+        if (stored is not null && description.DifferencesFrom(stored) is { Count: > 0 } differences)
+        {
+            throw new UsageException(
+                $"The folder '{folder}' holds images dreamed with other settings ({string.Join("; ", differences)}); use --restart to dream them again with these settings, or choose another -o folder.");
+        }
+        try
+        {
+            AtomicWrite(manifestPath, description);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FileAccessException($"Cannot write into the output folder '{folder}': {e.Message}", e);
+        }
+
+        var todo = items.Where(i => restart || stored is null || !File.Exists(i.Output)).ToList();
+        if (items.Count > todo.Count && !dream.Quiet) context.Error.WriteLine($"resuming: {items.Count - todo.Count} of {items.Count} image(s) already in {folder}");
+        var failures = 0;
+        var written = 0;
+        if (todo.Count > 0)
+        {
+            using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
+            for (var n = 0; n < todo.Count; n++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (inputPath, outputPath) = todo[n];
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    using var input = ImageIO.Load(inputPath);
+                    using var result = loaded.Dreamer.Dream(input.Rgb, new DreamRunOptions { Seed = seed }, cancellationToken);
+                    ImageIO.Save(result.Image, input.Alpha, outputPath);
+                    written++;
+                    if (!dream.Quiet)
+                        context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{n + 1}/{todo.Count}] wrote {outputPath} in {clock.Elapsed.TotalSeconds:0.0} s"));
+                }
+                catch (Exception e) when (e is ImageLoadException or ImageTooSmallException)
+                {
+                    failures++;
+                    context.Error.WriteLine($"error: {e.Message} (skipped; the other images go on)");
+                }
+            }
+        }
+        if (!dream.Quiet)
+            context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"dreamed {written} image(s) into {folder} in {total.Elapsed.TotalSeconds:0.0} s{(failures > 0 ? $"; {failures} failed" : "")}"));
+        if (dream.Json)
+        {
+            context.Out.WriteLine(JsonSerializer.Serialize(new { output = folder, seed, images = items.Count, written, skipped = items.Count - todo.Count, failed = failures, totalSeconds = total.Elapsed.TotalSeconds },
+                new JsonSerializerOptions { WriteIndented = true }));
+            context.Out.Flush();
+        }
+        return Task.FromResult(failures > 0 ? ExitCodes.File : ExitCodes.Success);
+    }
+
+    /// <summary>The inputs in order (a folder's images sorted by name) with their output paths; two inputs may not share an output name.</summary>
+    internal static List<(string Input, string Output)> Plan(string[] inputs, string folder)
+    {
+        var files = new List<string>();
+        foreach (var input in inputs)
+        {
+            var full = Path.GetFullPath(input);
+            if (Directory.Exists(full))
+            {
+                files.AddRange(Directory.EnumerateFiles(full).Where(f => ImageIO.IsSupportedExtension(f) && !Path.GetFileName(f).StartsWith('.'))
+                    .Order(StringComparer.Ordinal));
+            }
+            else if (File.Exists(full))
+            {
+                files.Add(full);
+            }
+            else
+            {
+                throw new FileAccessException($"The input '{input}' does not exist; check the path.");
+            }
+        }
+        if (files.Count == 0) throw new FileAccessException($"No images found in {string.Join(", ", inputs)}; give image files or folders holding .png/.jpg/... images.");
+        var plan = new List<(string, string)>();
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var file in files)
+        {
+            var extension = ImageIO.IsSupportedExtension(file) ? Path.GetExtension(file) : ".png";
+            var output = Path.Combine(folder, Path.GetFileNameWithoutExtension(file) + extension);
+            if (Path.GetFullPath(output) == file) throw new UsageException($"Writing '{output}' would replace its input; choose another -o folder.");
+            if (!seen.TryAdd(output, file)) throw new UsageException($"'{seen[output]}' and '{file}' would both be written to '{output}'; rename one of them.");
+            plan.Add((file, output));
+        }
+        return plan;
+    }
+
+    private static JobDescription? ReadManifest(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<JobDescription>(File.ReadAllText(path)) : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private static void AtomicWrite(string path, JobDescription description)
+    {
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(description, new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(temporary, path, overwrite: true);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using DeepDream.Sequences;
+using DeepDream.Sequences.Jobs;
+using DeepDream.Sequences.Media;
+
+namespace DeepDream.Cli;
+
+/// <summary>The <c>--json</c> report of a sequence run (camelCase).</summary>
+internal sealed record SequenceReport(
+    string Command,
+    string Input,
+    string Output,
+    string FramesFolder,
+    int Width,
+    int Height,
+    string Fps,
+    int Frames,
+    int FramesResumed,
+    int Seed,
+    IReadOnlyDictionary<string, string> Settings,
+    SequenceReport.TimingInfo Timings,
+    IReadOnlyList<SequenceReport.FrameInfo> FrameTimes)
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Where the run's time went; <c>OtherShare</c> is the part that was not dreaming.</summary>
+    public sealed record TimingInfo(double LoadSeconds, double ReadSeconds, double PrepareSeconds, double DreamSeconds, double WriteSeconds, double EncodeSeconds, double TotalSeconds)
+    {
+        public double NonDreamShare => ReadSeconds + PrepareSeconds + DreamSeconds + WriteSeconds + EncodeSeconds is var work and > 0
+            ? (work - DreamSeconds) / work : 0;
+    }
+
+    /// <summary>One frame: its seconds (null for frames made by an earlier run without timing) and whether this run made it.</summary>
+    public sealed record FrameInfo(int Index, int? Seed, double? Seconds, bool Resumed);
+
+    public string ToJson() => JsonSerializer.Serialize(this, Options);
+}
+
+/// <summary>
+/// Runs a sequence for the CLI: commits every frame to the job folder as it comes, shows progress, then writes the final
+/// GIF or video from the frame folder (temporary file, renamed), and reports.
+/// </summary>
+internal sealed class SequenceRun
+{
+    private readonly CliContext _context;
+    private readonly DreamOptionValues _dream;
+    private readonly SequenceOptionValues _sequence;
+    private double _read, _prepare, _dreamSeconds, _write, _encode;
+
+    public SequenceRun(CliContext context, DreamOptionValues dream, SequenceOptionValues sequence)
+    {
+        _context = context;
+        _dream = dream;
+        _sequence = sequence;
+    }
+
+    /// <summary>Checks the output's folder and finds ffmpeg when the output needs it (before any work).</summary>
+    public Ffmpeg? PrepareOutput(bool inputNeedsFfmpeg)
+    {
+        var parent = Path.GetDirectoryName(_sequence.Output);
+        if (parent is not null && !Directory.Exists(parent))
+            throw new FileAccessException($"The output folder '{parent}' does not exist; create it first or choose another -o path.");
+        if (_sequence.OutputKind != SequenceOutputKind.Folder && Directory.Exists(_sequence.Output))
+            throw new FileAccessException($"The output '{_sequence.Output}' is a folder; give a file name ending in .mp4, .webm or .gif, or a folder without an extension.");
+        return _sequence.OutputKind == SequenceOutputKind.Video || inputNeedsFfmpeg ? Ffmpeg.Locate(_sequence.FfmpegPath) : null;
+    }
+
+    /// <summary>Opens the job, telling the user when it resumes.</summary>
+    public SequenceJob OpenJob(JobDescription description)
+    {
+        var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart);
+        if (job.FramesDone > 0 && !_dream.Quiet)
+            _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}");
+        return job;
+    }
+
+    /// <summary>Commits each frame as it comes, with progress.</summary>
+    public async Task RunFramesAsync(SequenceJob job, IAsyncEnumerable<SequenceFrame> frames, SequenceProgressReporter progress, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var frame in frames.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                var clock = Stopwatch.StartNew();
+                job.Commit(frame);
+                _write += clock.Elapsed.TotalSeconds;
+                _read += frame.ReadTime.TotalSeconds;
+                _prepare += frame.PrepareTime.TotalSeconds;
+                _dreamSeconds += frame.DreamTime.TotalSeconds;
+                progress.FrameDone(frame, (frame.ReadTime + frame.PrepareTime + frame.DreamTime).TotalSeconds);
+            }
+        }
+        finally
+        {
+            progress.Finish();
+        }
+    }
+
+    /// <summary>Writes the final GIF or video from the job's frames (nothing to do for a folder output).</summary>
+    public void Assemble(SequenceJob job, int width, int height, FrameRate rate, Ffmpeg? ffmpeg, VideoInfo? audioFrom, string? audioPath, CancellationToken cancellationToken)
+    {
+        if (_sequence.OutputKind == SequenceOutputKind.Folder) return;
+        var clock = Stopwatch.StartNew();
+        using (IFrameSink sink = _sequence.OutputKind == SequenceOutputKind.Gif
+            ? new GifFileSink(_sequence.Output, width, height, rate)
+            : new VideoFileSink(ffmpeg!, _sequence.Output, width, height, rate, audioFrom?.HasAudio == true ? audioPath : null, audioFrom?.AudioCodec))
+        {
+            if (sink is VideoFileSink video && (video.OutputWidth != width || video.OutputHeight != height) && !_dream.Quiet)
+                _context.Error.WriteLine($"note: H.264/VP9 video needs even sizes, so the video is {video.OutputWidth}x{video.OutputHeight} (the frames are {width}x{height}).");
+            for (var i = 0; i < job.FramesDone; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var frame = job.LoadFrame(i);
+                sink.Write(frame);
+            }
+            sink.Complete();
+        }
+        _encode = clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Removes the job folder after a GIF or video was written (unless --keep-frames); prints the summary and the JSON report.</summary>
+    public void Finish(SequenceJob job, string command, string input, int width, int height, FrameRate rate, int firstFrame, int seed, double loadSeconds, Stopwatch total)
+    {
+        var frames = job.Frames.Select(f => new SequenceReport.FrameInfo(f.Index, f.Seed, f.Seconds, f.Index < firstFrame)).ToList();
+        var report = new SequenceReport(command, Path.GetFullPath(input), _sequence.Output, job.Folder, width, height, rate.ToString(), job.FramesDone, firstFrame,
+            seed, job.Description.Settings,
+            new SequenceReport.TimingInfo(loadSeconds, _read, _prepare, _dreamSeconds, _write, _encode, total.Elapsed.TotalSeconds), frames);
+        if (_sequence.OutputKind != SequenceOutputKind.Folder && !_sequence.KeepFrames) job.Delete();
+        else job.Dispose();
+        if (!_dream.Quiet)
+        {
+            _context.Error.WriteLine(FormattableString.Invariant(
+                $"wrote {_sequence.Output} ({job.FramesDone} frames, {width}x{height}, {rate} fps) in {total.Elapsed.TotalSeconds:0.0} s"));
+        }
+        if (_dream.Json)
+        {
+            _context.Out.WriteLine(report.ToJson());
+            _context.Out.Flush();
+        }
+    }
+}

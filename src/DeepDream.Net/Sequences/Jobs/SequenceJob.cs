@@ -1,0 +1,249 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DeepDream.Imaging;
+using DeepDream.Sequences.Media;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DeepDream.Sequences.Jobs;
+
+/// <summary>
+/// A resumable sequence job: a folder holding one PNG per finished frame (<see cref="FrameFolder.FrameName"/>), each
+/// written atomically as soon as it is made, and a small manifest (<see cref="ManifestName"/>: kind, input identity,
+/// settings, frames done). Opening the folder again with the same description continues after the last finished frame;
+/// a different description refuses to mix frames. While open, the job holds a lock so two runs cannot share it. Killing
+/// the process at any instant loses at most the frame in progress.
+/// </summary>
+public sealed class SequenceJob : IDisposable
+{
+    /// <summary>The manifest's file name.</summary>
+    public const string ManifestName = "deepdream-job.json";
+
+    private const string LockName = ".deepdream-job.lock";
+    private const string Format = "deepdream-sequence-job";
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly List<JobFrame> _frames;
+    private readonly PngEncoder _png = new() { CompressionLevel = PngCompressionLevel.BestSpeed };
+    private FileStream? _lock;
+
+    private SequenceJob(string folder, JobDescription description, List<JobFrame> frames, FileStream lockFile)
+    {
+        Folder = folder;
+        Description = description;
+        _frames = frames;
+        _lock = lockFile;
+    }
+
+    /// <summary>The job folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>What the frames depend on.</summary>
+    public JobDescription Description { get; }
+
+    /// <summary>Frames finished so far: frames 0 .. <see cref="FramesDone"/> − 1 are on disk.</summary>
+    public int FramesDone => _frames.Count;
+
+    /// <summary>The finished frames, in order.</summary>
+    public IReadOnlyList<JobFrame> Frames => _frames;
+
+    /// <summary>The path of frame <paramref name="index"/>.</summary>
+    /// <param name="index">0-based frame index.</param>
+    /// <returns>The path.</returns>
+    public string FramePath(int index) => Path.Combine(Folder, FrameFolder.FrameName(index));
+
+    /// <summary>Reads the description stored in a job folder, if it holds a job (to reuse its seed, for example).</summary>
+    /// <param name="folder">The folder.</param>
+    /// <returns>The stored description, or null when there is no readable manifest.</returns>
+    public static JobDescription? ReadDescription(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        return TryReadManifest(Path.Combine(Path.GetFullPath(folder), ManifestName)) is { } manifest ? manifest.ToDescription() : null;
+    }
+
+    /// <summary>Opens (creating it if needed) the job folder for <paramref name="description"/>.</summary>
+    /// <param name="folder">The folder; created when missing.</param>
+    /// <param name="description">What the frames depend on.</param>
+    /// <param name="restart">Discard the frames of an existing job (made with any settings) and start over.</param>
+    /// <returns>The open job; dispose it to release the lock.</returns>
+    /// <exception cref="SequenceJobMismatchException">The folder holds a job with another description (and not <paramref name="restart"/>).</exception>
+    /// <exception cref="FrameSinkException">The folder cannot be created or written, holds frames without a manifest, or is in use by another run.</exception>
+    public static SequenceJob Open(string folder, JobDescription description, bool restart = false)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(description);
+        var full = Path.GetFullPath(folder);
+        FileStream lockFile;
+        try
+        {
+            Directory.CreateDirectory(full);
+            lockFile = new FileStream(Path.Combine(full, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e) when (File.Exists(Path.Combine(full, LockName)))
+        {
+            throw new FrameSinkException($"The job folder '{full}' is in use by another run; wait for it to finish or stop it.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new FrameSinkException($"Cannot create or write the frame folder '{full}': {e.Message}", e);
+        }
+        try
+        {
+            RemoveLeftovers(full);
+            var manifestPath = Path.Combine(full, ManifestName);
+            var manifest = TryReadManifest(manifestPath);
+            List<JobFrame> frames = [];
+            if (manifest is not null)
+            {
+                var differences = description.DifferencesFrom(manifest.ToDescription());
+                if (differences.Count > 0 && !restart)
+                {
+                    var done = manifest.Frames?.Count ?? 0;
+                    throw new SequenceJobMismatchException(
+                        $"The frame folder '{full}' holds {done} frame(s) made with other settings ({string.Join("; ", differences)}); start over to discard them, or choose another output.");
+                }
+                if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest);
+            }
+            else if (File.Exists(Path.Combine(full, FrameFolder.FrameName(0))) && !restart)
+            {
+                throw new FrameSinkException(
+                    $"The folder '{full}' holds frames ({FrameFolder.FrameName(0)} ...) but no {ManifestName}, so they may not belong to this job; start over to replace them, or choose another output.");
+            }
+            var job = new SequenceJob(full, description, frames, lockFile);
+            if (restart || manifest is null || frames.Count < (manifest.Frames?.Count ?? 0)) job.DeleteFramesFrom(frames.Count);
+            job.WriteManifest();
+            return job;
+        }
+        catch
+        {
+            lockFile.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads a finished frame.</summary>
+    /// <param name="index">0-based index below <see cref="FramesDone"/>.</param>
+    /// <returns>The frame (owned by the caller).</returns>
+    /// <exception cref="ImageLoadException">The frame file cannot be read.</exception>
+    public Image<Rgb24> LoadFrame(int index)
+    {
+        if (index < 0 || index >= FramesDone) throw new ArgumentOutOfRangeException(nameof(index), index, $"Only frames 0..{FramesDone - 1} are finished.");
+        using var loaded = ImageLoader.Load(FramePath(index));
+        return loaded.Rgb.Clone();
+    }
+
+    /// <summary>Writes the next frame (atomically) and records it in the manifest.</summary>
+    /// <param name="frame">The frame, whose index must be <see cref="FramesDone"/>.</param>
+    /// <exception cref="ArgumentException">The frame is not the next one.</exception>
+    /// <exception cref="FrameSinkException">The frame or the manifest cannot be written.</exception>
+    public void Commit(SequenceFrame frame)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
+        ObjectDisposedException.ThrowIf(_lock is null, this);
+        if (frame.Index != FramesDone) throw new ArgumentException($"Frame {frame.Index} cannot follow {FramesDone} finished frame(s).", nameof(frame));
+        var path = FramePath(frame.Index);
+        try
+        {
+            AtomicFile.Write(path, stream => frame.Image.Save(stream, _png));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FrameSinkException($"Cannot write the frame '{path}': {e.Message}", e);
+        }
+        _frames.Add(new JobFrame(frame.Index, frame.Seed, (frame.ReadTime + frame.PrepareTime + frame.DreamTime).TotalSeconds));
+        WriteManifest();
+    }
+
+    /// <summary>Deletes the job's frames, its manifest and the folder when nothing else is left in it.</summary>
+    public void Delete()
+    {
+        DeleteFramesFrom(0);
+        AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
+        Dispose();
+        AtomicFile.TryDelete(Path.Combine(Folder, LockName));
+        try
+        {
+            if (!Directory.EnumerateFileSystemEntries(Folder).Any()) Directory.Delete(Folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Releases the job's lock (the frames and the manifest stay).</summary>
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
+
+    private void DeleteFramesFrom(int index)
+    {
+        foreach (var file in Directory.EnumerateFiles(Folder, "frame-*.png").ToList())
+        {
+            var name = Path.GetFileName(file);
+            if (int.TryParse(name.AsSpan(6, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+                && number - 1 >= index && name == FrameFolder.FrameName(number - 1))
+            {
+                AtomicFile.TryDelete(file);
+            }
+        }
+    }
+
+    private void WriteManifest()
+    {
+        var manifest = new Manifest(Format, 1, Description.Kind, Description.Input, new SortedDictionary<string, string>(Description.Settings.ToDictionary(), StringComparer.Ordinal), FramesDone, _frames);
+        var path = Path.Combine(Folder, ManifestName);
+        try
+        {
+            AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, manifest, JsonOptions));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new FrameSinkException($"Cannot write the job manifest '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The frames whose files are present, up to the first missing one. A frame file is complete once it exists (it is
+    /// renamed into place), so one written just before a kill that left no manifest record is kept too (its timing unknown).
+    /// </summary>
+    private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest)
+    {
+        var recorded = (manifest.Frames ?? []).ToDictionary(f => f.Index);
+        var frames = new List<JobFrame>();
+        while (File.Exists(Path.Combine(folder, FrameFolder.FrameName(frames.Count))))
+            frames.Add(recorded.GetValueOrDefault(frames.Count) ?? new JobFrame(frames.Count, null, null));
+        return frames;
+    }
+
+    /// <summary>Removes temporary files a killed run left behind (<c>.NAME.RANDOM.tmp</c>).</summary>
+    private static void RemoveLeftovers(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp").ToList()) AtomicFile.TryDelete(file);
+    }
+
+    private static Manifest? TryReadManifest(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            var manifest = JsonSerializer.Deserialize<Manifest>(stream, JsonOptions);
+            return manifest is { Format: Format, Kind: not null, Input: not null, Settings: not null } ? manifest : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Manifest(string Format, int Version, string Kind, string Input, SortedDictionary<string, string> Settings, int FramesDone, List<JobFrame>? Frames)
+    {
+        public JobDescription ToDescription() => new(Kind, Input, Settings);
+    }
+}

@@ -1,0 +1,274 @@
+using DeepDream.Sequences.Media;
+using DeepDream.Tests.Cli;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit.Abstractions;
+
+namespace DeepDream.Tests.Sequences;
+
+/// <summary><c>deepdream zoom</c>, <c>video</c> and batch <c>dream</c> end to end (in-process, tiny model unless said).</summary>
+public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
+
+    [Fact]
+    public async Task Zoom_ToGif_WritesEveryFrame_AtTheInputSize_AndRemovesTheFrameFolder()
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var gif = _cli.PathOf("zoom.gif");
+        var result = await Tiny("zoom", input, "-o", gif, "--frames", "5", "--fps", "10");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var image = Image.Load<Rgb24>(gif);
+        Assert.Equal((5, 48, 32), (image.Frames.Count, image.Width, image.Height));
+        Assert.False(Directory.Exists(gif + ".frames"));
+        Assert.Contains("wrote " + gif + " (5 frames, 48x32, 10 fps)", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Zoom_ToFolder_WritesNumberedFrames_AndJsonWithPerFrameSeconds()
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var folder = _cli.PathOf("frames");
+        var result = await Tiny("zoom", input, "-o", folder, "--frames", "3", "--json", "--zoom", "1.2", "--rotate", "3", "--pan", "1,0");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.All(Enumerable.Range(0, 3), k => Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))));
+        using var json = System.Text.Json.JsonDocument.Parse(result.Stdout);
+        var frames = json.RootElement.GetProperty("frameTimes").EnumerateArray().ToList();
+        Assert.Equal([3, 4, 5], frames.Select(f => f.GetProperty("seed").GetInt32()));
+        Assert.All(frames, f => Assert.True(f.GetProperty("seconds").GetDouble() > 0));
+        Assert.Equal("1.2", json.RootElement.GetProperty("settings").GetProperty("zoom").GetString());
+    }
+
+    [Fact]
+    public async Task Zoom_Rerun_ResumesWithoutRecomputing_ChangedSettingIsRefused_RestartStartsOver()
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var folder = _cli.PathOf("frames");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
+        var first = File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0)));
+        var more = await Tiny("zoom", input, "-o", folder, "--frames", "4");
+        Assert.True(more.ExitCode == 0, more.ToString());
+        Assert.Contains("resuming: 2 frame(s) already in", more.Stderr);
+        Assert.Equal(first, File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0))));
+        Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(3))));
+
+        var changed = await Tiny("zoom", input, "-o", folder, "--frames", "4", "--zoom", "1.1");
+        Assert.Equal(2, changed.ExitCode);
+        Assert.Contains("made with other settings (zoom: 1.05 → 1.1)", changed.Stderr);
+        Assert.Contains("--restart", changed.Stderr);
+        Assert.Equal(first, File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0))));
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "1", "--zoom", "1.1", "--restart")).ExitCode);
+        Assert.False(File.Exists(Path.Combine(folder, FrameFolder.FrameName(1))));
+    }
+
+    [Fact]
+    public async Task Video_FrameFolderToFolder_KeepsFrameCount_AndBadFoldersFail()
+    {
+        var frames = _cli.PathOf("clip");
+        Tools.WritePanningFrames(frames, "coffee.png", 48, 32, 4, 3);
+        var output = _cli.PathOf("dreamed");
+        var result = await Tiny("video", frames, "-o", output, "--flow", "none");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(4, Directory.GetFiles(output, "frame-*.png").Length);
+
+        File.Delete(Path.Combine(frames, FrameFolder.FrameName(2)));
+        var gap = await Tiny("video", frames, "-o", _cli.PathOf("gap"), "--flow", "none");
+        Assert.Equal(3, gap.ExitCode);
+        Assert.Equal("error: The frame folder '" + frames + "' has a gap: no frame numbered 3 between frame-000002.png and frame-000004.png; renumber the frames or supply the missing one.", gap.Stderr.Trim());
+        Assert.False(Directory.Exists(_cli.PathOf("gap")));
+        Assert.Equal(0, _cli.ModelLoads - 1); // only the first run loaded a model
+
+        Directory.CreateDirectory(_cli.PathOf("empty"));
+        var empty = await Tiny("video", _cli.PathOf("empty"), "-o", _cli.PathOf("e.gif"));
+        Assert.Equal(3, empty.ExitCode);
+        Assert.Contains("holds no numbered frames", empty.Stderr);
+        Assert.False(File.Exists(_cli.PathOf("e.gif")));
+    }
+
+    [Fact]
+    public async Task Video_GifInToGifOut_KeepsFrameCount()
+    {
+        var gifIn = _cli.PathOf("in.gif");
+        using (var sink = new GifFileSink(gifIn, 40, 30, new FrameRate(10)))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var f = TestSupport.TestImages.Noise(40, 30, seed: i);
+                sink.Write(f);
+            }
+            sink.Complete();
+        }
+        var result = await Tiny("video", gifIn, "-o", _cli.PathOf("out.gif"), "--flow", "none");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var gif = Image.Load<Rgb24>(_cli.PathOf("out.gif"));
+        Assert.Equal(3, gif.Frames.Count);
+    }
+
+    [Fact]
+    public async Task BadInputsAndOutputs_FailWithOneLine_BeforeAnyModelIsLoaded()
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var missing = await Tiny("zoom", input, "-o", _cli.PathOf("z.mp4"), "--ffmpeg", _cli.PathOf("nowhere/ffmpeg"));
+        Assert.Equal(3, missing.ExitCode);
+        Assert.StartsWith("error: ffmpeg was not found at", missing.Stderr.Trim());
+        Assert.Single(missing.Stderr.Trim().Split('\n'));
+
+        var unwritable = await Tiny("zoom", input, "-o", _cli.PathOf("no/such/folder/z.gif"));
+        Assert.Equal(3, unwritable.ExitCode);
+        Assert.Contains("does not exist", unwritable.Stderr);
+
+        var image = await Tiny("video", input, "-o", _cli.PathOf("v.gif"));
+        Assert.Equal(3, image.ExitCode);
+        Assert.Contains("is a still image, not a video", image.Stderr);
+
+        var extension = await Tiny("zoom", input, "-o", _cli.PathOf("z.avi"));
+        Assert.Equal(2, extension.ExitCode);
+        Assert.Equal(2, (await Tiny("video", input, "-o", _cli.PathOf("v.gif"), "--blend", "2")).ExitCode);
+        Assert.Equal(2, (await Tiny("video", input, "-o", _cli.PathOf("v.gif"), "--flow", "dis")).ExitCode);
+        Assert.Equal(2, (await Tiny("zoom", input, "-o", _cli.PathOf("z.gif"), "--frames", "0")).ExitCode);
+        Assert.Equal(0, _cli.ModelLoads);
+        Assert.Equal(["in.png"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
+    }
+
+    [RequiresFfmpegFact]
+    public async Task Zoom_ToMp4_FfprobeReadsTheFrameCountSizeAndFps()
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var mp4 = _cli.PathOf("zoom.mp4");
+        var result = await Tiny("zoom", input, "-o", mp4, "--frames", "6", "--fps", "12");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal([("video", 48, 32, "12/1", 6)], Tools.Probe(mp4));
+        Assert.Equal(["in.png", "zoom.mp4"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName).Order());
+    }
+
+    [RequiresFfmpegFact]
+    public async Task Video_ClipWithAudio_KeepsFrameCountFpsAndAudio()
+    {
+        var clip = _cli.PathOf("clip.mp4");
+        Tools.MakeClip(clip, 48, 32, 10, 2, audio: true);
+        var output = _cli.PathOf("out.mp4");
+        var result = await Tiny("video", clip, "-o", output, "--flow", "none");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var streams = Tools.Probe(output);
+        Assert.Contains(("video", 48, 32, "10/1", 20), streams);
+        Assert.Contains(streams, s => s.Type == "audio");
+    }
+
+    [RequiresFfmpegFact]
+    public async Task Video_NotAVideo_Exits3_AndWritesNothing()
+    {
+        File.WriteAllText(_cli.PathOf("fake.mp4"), "not a video");
+        var result = await Tiny("video", _cli.PathOf("fake.mp4"), "-o", _cli.PathOf("out.mp4"));
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("is not a video ffmpeg can read", result.Stderr);
+        Assert.Equal(["fake.mp4"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
+        Assert.Equal(0, _cli.ModelLoads);
+    }
+
+    [Fact]
+    public async Task Batch_SeveralInputs_WritesEachIntoTheFolder_AndARerunSkipsThem()
+    {
+        var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
+        var b = _cli.WriteNoise("b.jpg", 40, 32, seed: 2);
+        var folder = _cli.PathOf("out");
+        var result = await Tiny("dream", a, b, "-o", folder);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "a.png")) && File.Exists(Path.Combine(folder, "b.jpg")));
+        Assert.Equal(1, _cli.ModelLoads);
+        var written = File.GetLastWriteTimeUtc(Path.Combine(folder, "a.png"));
+        var again = await Tiny("dream", a, b, "-o", folder);
+        Assert.Contains("resuming: 2 of 2 image(s)", again.Stderr);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(folder, "a.png")));
+        Assert.Equal(2, (await Tiny("dream", a, b, "-o", _cli.PathOf("x.png"))).ExitCode);
+    }
+
+    /// <summary>Temporal coherence on a panning clip: flow + blend makes consecutive frames clearly closer than dreaming each alone.</summary>
+    [RequiresOpenCvFact]
+    public async Task Video_FlowAndBlend_LowersTheDifferenceBetweenConsecutiveFrames()
+    {
+        var clip = _cli.PathOf("pan");
+        Tools.WritePanningFrames(clip, "chelsea.png", 96, 64, 6, 0.25);
+        var common = new[] { "--octaves", "2", "--steps", "3", "--seed", "1", "--layer", "layer3" };
+        var blended = await _cli.RunReal(["video", clip, "-o", _cli.PathOf("blend"), "--blend", "0.5", "--flow", "farneback", .. common]);
+        Assert.True(blended.ExitCode == 0, blended.ToString());
+        var alone = await _cli.RunReal(["video", clip, "-o", _cli.PathOf("alone"), "--blend", "0", .. common]);
+        Assert.True(alone.ExitCode == 0, alone.ToString());
+        var withBlend = Tools.MeanConsecutiveDifference(Directory.GetFiles(_cli.PathOf("blend"), "frame-*.png").Order().ToList());
+        var without = Tools.MeanConsecutiveDifference(Directory.GetFiles(_cli.PathOf("alone"), "frame-*.png").Order().ToList());
+        var source = Tools.MeanConsecutiveDifference(Directory.GetFiles(clip, "frame-*.png").Order().ToList());
+        output.WriteLine($"mean |frame[k] - frame[k-1]|: source {source:0.00}, flow+blend {withBlend:0.00}, no blend {without:0.00}");
+        // Lower overall, and the flicker the dream adds on top of the clip's own motion is clearly smaller.
+        Assert.True(withBlend < without, $"flow+blend {withBlend:0.00} vs no blend {without:0.00}");
+        Assert.True(withBlend - source < 0.85 * (without - source), $"added flicker: flow+blend {withBlend - source:0.00} vs no blend {without - source:0.00}");
+    }
+}
+
+/// <summary>Resume after SIGKILL: the real executable is killed mid-sequence and rerun.</summary>
+public sealed class SequenceResumeProcessTests : IDisposable
+{
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private static System.Diagnostics.Process Start(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return System.Diagnostics.Process.Start(info)!;
+    }
+
+    [Fact]
+    public async Task Sigkill_MidSequence_Rerun_HasEveryFrame_AndEarlierFramesUntouched()
+    {
+        var input = _cli.WriteSample("chelsea.png", 64, "in.png");
+        var folder = _cli.PathOf("frames");
+        string[] args = ["zoom", input, "-o", folder, "--frames", "8", "--octaves", "1", "--steps", "2", "--seed", "4", "--layer", "layer2", "-q"];
+        using (var first = Start(args))
+        {
+            _ = first.StandardOutput.ReadToEndAsync();
+            _ = first.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (!File.Exists(Path.Combine(folder, FrameFolder.FrameName(2))) && !first.HasExited && DateTime.UtcNow < deadline) await Task.Delay(20);
+            first.Kill(); // SIGKILL
+            await first.WaitForExitAsync();
+        }
+        var done = Enumerable.Range(0, 8).TakeWhile(k => File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))).ToList();
+        Assert.InRange(done.Count, 3, 7); // killed mid-sequence
+        var before = done.Select(k => new FileInfo(Path.Combine(folder, FrameFolder.FrameName(k))))
+            .Select(f => (f.Name, f.LastWriteTimeUtc, Inode: Inode(f.FullName), Bytes: File.ReadAllBytes(f.FullName))).ToList();
+
+        using var second = Start(args);
+        var stderr = second.StandardError.ReadToEndAsync();
+        await second.WaitForExitAsync();
+        Assert.True(second.ExitCode == 0, await stderr);
+        Assert.All(Enumerable.Range(0, 8), k => Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))));
+        foreach (var (name, time, inode, bytes) in before)
+        {
+            var path = Path.Combine(folder, name);
+            Assert.Equal(time, File.GetLastWriteTimeUtc(path));
+            Assert.Equal(inode, Inode(path));
+            Assert.Equal(bytes, File.ReadAllBytes(path));
+        }
+        Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+    }
+
+    /// <summary>The file's inode (Unix), to show a file was not replaced; elsewhere its creation time.</summary>
+    private static string Inode(string path)
+    {
+        if (OperatingSystem.IsWindows()) return File.GetCreationTimeUtc(path).Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var (code, stdout, _) = DeepDream.Sequences.Media.Ffmpeg.Run("stat", ["-c", "%i", path], CancellationToken.None);
+        Assert.Equal(0, code);
+        return stdout.Trim();
+    }
+}

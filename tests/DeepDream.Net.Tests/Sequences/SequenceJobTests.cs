@@ -1,0 +1,87 @@
+using DeepDream.Sequences;
+using DeepDream.Sequences.Jobs;
+using DeepDream.Sequences.Media;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace DeepDream.Tests.Sequences;
+
+public sealed class SequenceJobTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "deepdream-job-" + Guid.NewGuid().ToString("N"), "frames");
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_folder)!, recursive: true);
+
+    private static JobDescription Describe(string zoom = "1.05") => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = zoom, ["seed"] = "1" });
+
+    private static async Task Make(SequenceJob job, int frames)
+    {
+        using var start = TestSupport.TestImages.Noise(12, 8);
+        await foreach (var f in ZoomSequence.RunAsync(new PatternDreamer(10), start, new ZoomOptions(frames, 1) { StartFrame = job.FramesDone })) job.Commit(f);
+    }
+
+    [Fact]
+    public async Task Reopen_WithTheSameDescription_ContinuesAfterTheLastFrame()
+    {
+        using (var job = SequenceJob.Open(_folder, Describe()))
+        {
+            await Make(job, 3);
+            Assert.Equal(3, job.FramesDone);
+        }
+        var written = File.GetLastWriteTimeUtc(Path.Combine(_folder, FrameFolder.FrameName(2)));
+        using var again = SequenceJob.Open(_folder, Describe());
+        Assert.Equal(3, again.FramesDone);
+        Assert.Equal([0, 1, 2], again.Frames.Select(f => f.Index));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(again.FramePath(2)));
+        using var frame = again.LoadFrame(2);
+        Assert.Equal((12, 8), (frame.Width, frame.Height));
+    }
+
+    [Fact]
+    public async Task Reopen_WithOtherSettings_Refuses_UnlessRestarted()
+    {
+        using (var job = SequenceJob.Open(_folder, Describe()))
+            await Make(job, 2);
+        var e = Assert.Throws<SequenceJobMismatchException>(() => SequenceJob.Open(_folder, Describe("1.1")));
+        Assert.Contains("holds 2 frame(s) made with other settings (zoom: 1.05 → 1.1)", e.Message);
+        using var restarted = SequenceJob.Open(_folder, Describe("1.1"), restart: true);
+        Assert.Equal(0, restarted.FramesDone);
+        Assert.False(File.Exists(restarted.FramePath(0)));
+    }
+
+    [Fact]
+    public async Task MissingFrameFile_MakesTheJobResumeFromThere()
+    {
+        using (var job = SequenceJob.Open(_folder, Describe()))
+            await Make(job, 4);
+        File.Delete(Path.Combine(_folder, FrameFolder.FrameName(2)));
+        using var again = SequenceJob.Open(_folder, Describe());
+        Assert.Equal(2, again.FramesDone);
+        Assert.False(File.Exists(again.FramePath(3))); // later frames are dropped, not mixed in
+    }
+
+    [Fact]
+    public void FramesWithoutAManifest_AreNotAdopted()
+    {
+        Directory.CreateDirectory(_folder);
+        TestSupport.TestImages.Noise(4, 4).SaveAsPng(Path.Combine(_folder, FrameFolder.FrameName(0)));
+        Assert.Throws<FrameSinkException>(() => SequenceJob.Open(_folder, Describe()));
+    }
+
+    [Fact]
+    public void SecondOpen_WhileTheFirstHoldsTheJob_IsRefused()
+    {
+        using var job = SequenceJob.Open(_folder, Describe());
+        var e = Assert.Throws<FrameSinkException>(() => SequenceJob.Open(_folder, Describe()));
+        Assert.Contains("in use by another run", e.Message);
+    }
+
+    [Fact]
+    public async Task Delete_RemovesFramesManifestAndTheFolder()
+    {
+        var job = SequenceJob.Open(_folder, Describe());
+        await Make(job, 2);
+        job.Delete();
+        Assert.False(Directory.Exists(_folder));
+    }
+}
