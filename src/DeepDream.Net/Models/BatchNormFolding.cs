@@ -11,7 +11,7 @@ internal static class BatchNormFolding
 {
     /// <summary>
     /// The per-channel scale <c>s</c> and shift <c>t</c> of an inference-mode BatchNorm, computed in float64 and returned
-    /// as 1-D float32 tensors (one rounding each).
+    /// as 1-D float32 tensors (one rounding each), or float64 ones for float64 statistics.
     /// </summary>
     /// <param name="gamma">The learned scale γ, or null for 1.</param>
     /// <param name="beta">The learned shift β, or null for 0.</param>
@@ -26,12 +26,14 @@ internal static class BatchNormFolding
         var s = gamma is null ? root.reciprocal() : gamma.to(ScalarType.Float64).div(root);
         var t = mean.to(ScalarType.Float64).mul(s).neg();
         if (beta is not null) t = t.add(beta.to(ScalarType.Float64));
-        return (s.to(ScalarType.Float32).flatten().MoveToOuterDisposeScope(), t.to(ScalarType.Float32).flatten().MoveToOuterDisposeScope());
+        var type = variance.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        return (s.to(type).flatten().MoveToOuterDisposeScope(), t.to(type).flatten().MoveToOuterDisposeScope());
     }
 
     /// <summary>
     /// The weight and bias of the convolution that equals <c>bn(conv(x))</c>: <c>W·s</c> (per output channel) and
-    /// <c>b·s + t</c> (<c>t</c> when the convolution has no bias), in float32. The inputs are not changed.
+    /// <c>b·s + t</c> (<c>t</c> when the convolution has no bias), in float32 (float64 for float64 weights). The inputs are
+    /// not changed.
     /// </summary>
     /// <param name="weight">The convolution's weight, output channels first.</param>
     /// <param name="bias">The convolution's bias, or null.</param>
@@ -44,8 +46,9 @@ internal static class BatchNormFolding
         var shape = new long[weight.dim()];
         Array.Fill(shape, 1L);
         shape[0] = -1;
-        var w = weight.to(ScalarType.Float32).mul(scale.view(shape));
-        var b = bias is null ? shift.clone() : addcmul(shift, bias.to(ScalarType.Float32), scale, 1);
+        var type = weight.dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var w = weight.to(type).mul(scale.to(type).view(shape));
+        var b = bias is null ? shift.to(type).clone() : addcmul(shift.to(type), bias.to(type), scale.to(type), 1);
         return (w.MoveToOuterDisposeScope(), b.MoveToOuterDisposeScope());
     }
 }
