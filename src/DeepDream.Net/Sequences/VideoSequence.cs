@@ -52,6 +52,7 @@ public static class VideoSequence
     /// <returns>Frames <see cref="VideoOptions.StartFrame"/>.. of the source, in order.</returns>
     /// <exception cref="ArgumentException">Resuming (start frame above 0) without the previous dreamed frame while blending.</exception>
     /// <exception cref="FrameSourceException">A frame cannot be read.</exception>
+    /// <exception cref="DependencyMissingException">The flow cannot run here (<see cref="IOpticalFlow.EnsureAvailable"/>); raised before any frame is dreamed.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public static async IAsyncEnumerable<SequenceFrame> RunAsync(IFrameDreamer dreamer, IFrameSource source, VideoOptions options,
         IProgress<SequenceProgress>? progress = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -64,6 +65,8 @@ public static class VideoSequence
         var blending = options.Blend > 0;
         if (blending && options.StartFrame > 0 && options.PreviousDreamed is null)
             throw new ArgumentException("Resuming a blended video needs the previous dreamed frame (PreviousDreamed).", nameof(options));
+
+        if (blending) options.Flow?.EnsureAvailable(); // a missing native library stops the run before any dreaming
 
         Image<Rgb24>? previousSource = null;
         Image<Rgb24>? previousDreamed = options.PreviousDreamed?.Clone();

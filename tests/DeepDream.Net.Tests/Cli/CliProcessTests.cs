@@ -10,22 +10,9 @@ public sealed class CliProcessTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static Process Start(params string[] args)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        return Process.Start(info)!;
-    }
-
     private static async Task<(int Code, string Stdout, string Stderr)> RunToEnd(params string[] args)
     {
-        using var process = Start(args);
+        using var process = CliProcess.Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Patience);
@@ -62,7 +49,7 @@ public sealed class CliProcessTests : IDisposable
         if (OperatingSystem.IsWindows()) return; // SIGINT cannot be sent to another console process on Windows.
         var input = _cli.WriteSample("chelsea.png", 160, "cat.png");
         var output = _cli.PathOf("cat-dream.png");
-        using var process = Start("dream", input, "-o", output, "--octaves", "1", "--steps", "100000", "--seed", "1");
+        using var process = CliProcess.Start("dream", input, "-o", output, "--octaves", "1", "--steps", "100000", "--seed", "1");
         var stdout = process.StandardOutput.ReadToEndAsync();
         // Wait for the first progress line: the model is loaded and the dream loop is running.
         var seen = new System.Text.StringBuilder();

@@ -30,6 +30,27 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Zoom_ToGif_Resumed_FeedsTheEarlierFramesFirst_AndRemovesAKilledRunsUnfinishedFile()
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var gif = _cli.PathOf("zoom.gif");
+        var first = await Tiny("zoom", input, "-o", gif, "--frames", "2", "--keep-frames");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var stale = _cli.PathOf(".zoom.gif.0123456789ab.tmp"); // what a killed run's encoder leaves
+        File.WriteAllText(stale, "half a GIF");
+        var more = await Tiny("zoom", input, "-o", gif, "--frames", "4", "--json");
+        Assert.True(more.ExitCode == 0, more.ToString());
+        Assert.Contains("resuming: 2 frame(s) already in", more.Stderr);
+        Assert.False(File.Exists(stale));
+        using (var image = Image.Load<Rgb24>(gif)) Assert.Equal(4, image.Frames.Count);
+        var whole = await Tiny("zoom", input, "-o", _cli.PathOf("whole.gif"), "--frames", "4");
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+        Assert.Equal(File.ReadAllBytes(_cli.PathOf("whole.gif")), File.ReadAllBytes(gif)); // the same GIF as one uninterrupted run
+        using var json = System.Text.Json.JsonDocument.Parse(more.Stdout);
+        Assert.True(json.RootElement.GetProperty("timings").GetProperty("encodeBackgroundSeconds").GetDouble() > 0);
+    }
+
+    [Fact]
     public async Task Zoom_ToFolder_WritesNumberedFrames_AndJsonWithPerFrameSeconds()
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
@@ -215,26 +236,13 @@ public sealed class SequenceResumeProcessTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static System.Diagnostics.Process Start(params string[] args)
-    {
-        var info = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        return System.Diagnostics.Process.Start(info)!;
-    }
-
     [Fact]
     public async Task Sigkill_MidSequence_Rerun_HasEveryFrame_AndEarlierFramesUntouched()
     {
         var input = _cli.WriteSample("chelsea.png", 64, "in.png");
         var folder = _cli.PathOf("frames");
         string[] args = ["zoom", input, "-o", folder, "--frames", "8", "--octaves", "1", "--steps", "2", "--seed", "4", "--layer", "layer2", "-q"];
-        using (var first = Start(args))
+        using (var first = CliProcess.Start(args))
         {
             _ = first.StandardOutput.ReadToEndAsync();
             _ = first.StandardError.ReadToEndAsync();
@@ -248,7 +256,7 @@ public sealed class SequenceResumeProcessTests : IDisposable
         var before = done.Select(k => new FileInfo(Path.Combine(folder, FrameFolder.FrameName(k))))
             .Select(f => (f.Name, f.LastWriteTimeUtc, Inode: Inode(f.FullName), Bytes: File.ReadAllBytes(f.FullName))).ToList();
 
-        using var second = Start(args);
+        using var second = CliProcess.Start(args);
         var stderr = second.StandardError.ReadToEndAsync();
         await second.WaitForExitAsync();
         Assert.True(second.ExitCode == 0, await stderr);

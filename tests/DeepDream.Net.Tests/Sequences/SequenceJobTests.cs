@@ -84,4 +84,25 @@ public sealed class SequenceJobTests : IDisposable
         job.Delete();
         Assert.False(Directory.Exists(_folder));
     }
+
+    [Fact]
+    public void Description_SaveAndTryLoad_RoundTrip_Atomically_AndRejectOtherFiles()
+    {
+        Directory.CreateDirectory(_folder);
+        var path = Path.Combine(_folder, "job.json");
+        Assert.Null(JobDescription.TryLoad(path));
+        Describe("1.2").Save(path);
+        Describe("1.3").Save(path); // replaces
+        var loaded = JobDescription.TryLoad(path);
+        Assert.NotNull(loaded);
+        Assert.Equal(("zoom", "in.png (10 bytes)"), (loaded.Kind, loaded.Input));
+        Assert.Empty(Describe("1.3").DifferencesFrom(loaded));
+        Assert.Equal(["zoom: 1.3 → 1.2"], Describe("1.2").DifferencesFrom(loaded));
+        Assert.Equal(["job.json"], Directory.GetFiles(_folder).Select(Path.GetFileName)); // no temporary file left
+        File.WriteAllText(path, "{\"format\": \"something-else\", \"kind\": \"zoom\", \"input\": \"x\", \"settings\": {}}");
+        Assert.Null(JobDescription.TryLoad(path));
+        File.WriteAllText(path, "{ not json");
+        Assert.Null(JobDescription.TryLoad(path));
+        Assert.ThrowsAny<IOException>(() => Describe().Save(Path.Combine(_folder, "missing", "job.json")));
+    }
 }

@@ -83,7 +83,7 @@ internal static class Tools
     {
         try
         {
-            FarnebackFlow.EnsureAvailable();
+            new FarnebackFlow().EnsureAvailable();
             return null;
         }
         catch (DependencyMissingException e)
