@@ -39,7 +39,8 @@ public sealed record VideoOptions
 /// <summary>
 /// Dreams a video frame by frame with temporal coherence: before frame k is dreamed, the detail the dream added to frame
 /// k−1, warped along the optical flow, is blended in (<see cref="TemporalBlend"/>). Frames stream in from an
-/// <see cref="IFrameSource"/> and out as they are made; only the previous source and dreamed frames are kept.
+/// <see cref="IFrameSource"/> and out as they are made; only the previous source and dreamed frames are kept, and the next
+/// source frame, which is read (and its optical flow measured) on a worker thread while the current one is dreamed.
 /// </summary>
 public static class VideoSequence
 {
@@ -68,36 +69,36 @@ public static class VideoSequence
 
         if (blending) options.Flow?.EnsureAvailable(); // a missing native library stops the run before any dreaming
 
-        Image<Rgb24>? previousSource = null;
+        Image<Rgb24>? previousSource = null; // the source frame before the one being dreamed (when blending)
         Image<Rgb24>? previousDreamed = options.PreviousDreamed?.Clone();
-        var index = 0;
+        Image<Rgb24>? current = null;
+        var reader = new FrameReadAhead(source, blending ? options.Flow : null, cancellationToken);
         try
         {
-            var clock = Stopwatch.StartNew();
-            foreach (var frame in source.ReadFrames(cancellationToken))
+            reader.Start(previous: null);
+            for (var index = 0; ; index++)
             {
+                var clock = Stopwatch.StartNew();
+                var next = reader.Take();
+                if (next is null) break;
+                current = next.Value.Frame;
                 var readTime = clock.Elapsed;
-                using var current = frame;
+                // This frame is the previous one of a dreamed frame: the next frame's flow is measured against it.
+                var keep = blending && index >= options.StartFrame - 1;
+                reader.Start(keep ? current : null); // decoded, with its flow, while this frame is dreamed
                 if (index < options.StartFrame)
                 {
-                    if (index == options.StartFrame - 1 && blending) previousSource = current.Clone();
-                    index++;
-                    clock.Restart();
+                    if (keep) (previousSource, current) = (current, null);
+                    else current.Dispose();
+                    current = null;
                     continue;
                 }
                 await Task.Yield();
                 cancellationToken.ThrowIfCancellationRequested();
                 clock.Restart();
-                Image<Rgb24> input;
-                if (blending && previousSource is not null && previousDreamed is not null)
-                {
-                    var flow = options.Flow?.Estimate(current, previousSource);
-                    input = TemporalBlend.Apply(current, previousSource, previousDreamed, flow, options.Blend);
-                }
-                else
-                {
-                    input = current.Clone();
-                }
+                var input = blending && previousSource is not null && previousDreamed is not null
+                    ? TemporalBlend.Apply(current, previousSource, previousDreamed, next.Value.Flow, options.Blend)
+                    : current.Clone();
                 var prepareTime = clock.Elapsed;
                 clock.Restart();
                 Image<Rgb24> dreamed;
@@ -109,14 +110,16 @@ public static class VideoSequence
                 previousDreamed?.Dispose();
                 previousDreamed = dreamed;
                 previousSource?.Dispose();
-                previousSource = blending ? current.Clone() : null;
+                previousSource = keep ? current : null;
+                if (!keep) current.Dispose();
+                current = null;
                 yield return new SequenceFrame(index, dreamed, unchecked(options.Seed + index), readTime, prepareTime, dreamTime);
-                index++;
-                clock.Restart();
             }
         }
         finally
         {
+            reader.Dispose(); // first: a read in progress may be measuring the flow against the current frame
+            current?.Dispose();
             previousSource?.Dispose();
             previousDreamed?.Dispose();
         }

@@ -38,6 +38,35 @@ public sealed class SequenceJobTests : IDisposable
     }
 
     [Fact]
+    public async Task Manifest_LagsWhileOpen_FramesAreAdoptedAfterAKill_AndClosingRecordsEveryFrame()
+    {
+        var job = SequenceJob.Open(_folder, Describe());
+        await Make(job, 3);
+        // Written at open, then at most every 15 s: the three quick frames are not recorded yet (as after a kill).
+        using (var stream = File.OpenRead(Path.Combine(_folder, SequenceJob.ManifestName)))
+        using (var manifest = System.Text.Json.JsonDocument.Parse(stream))
+            Assert.Equal(0, manifest.RootElement.GetProperty("framesDone").GetInt32());
+        var killed = _folder + "-killed"; // the folder as a kill at this instant leaves it
+        Directory.CreateDirectory(killed);
+        foreach (var file in Directory.GetFiles(_folder).Where(f => !Path.GetFileName(f).StartsWith('.'))) File.Copy(file, Path.Combine(killed, Path.GetFileName(file)));
+        using (var adopted = SequenceJob.Open(killed, Describe()))
+        {
+            Assert.Equal(3, adopted.FramesDone); // unrecorded frames are adopted from their files, timing unknown
+            Assert.All(adopted.Frames, f => Assert.Null(f.Seconds));
+        }
+        job.Dispose();
+        using (var stream = File.OpenRead(Path.Combine(_folder, SequenceJob.ManifestName)))
+        using (var manifest = System.Text.Json.JsonDocument.Parse(stream))
+        {
+            Assert.Equal(3, manifest.RootElement.GetProperty("framesDone").GetInt32());
+            Assert.Equal([1, 2, 3], manifest.RootElement.GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("seed").GetInt32()));
+        }
+        using var again = SequenceJob.Open(_folder, Describe());
+        Assert.Equal(3, again.FramesDone);
+        Assert.All(again.Frames, f => Assert.NotNull(f.Seconds));
+    }
+
+    [Fact]
     public async Task Reopen_WithOtherSettings_Refuses_UnlessRestarted()
     {
         using (var job = SequenceJob.Open(_folder, Describe()))
