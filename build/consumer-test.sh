@@ -1,69 +1,73 @@
 #!/usr/bin/env bash
-# Consumer test: pack DeepDream.Net to a local folder, create a fresh console app OUTSIDE the solution that references only
-# DeepDream.Net (from that folder) and TorchSharp-cpu, run the README snippet with the embedded model on a sample image
-# and check that an image of the input's size with different pixels came out. The app sets no extra properties: on
-# Debian 12 / Ubuntu 22.04 the package's own buildTransitive GLIBCXX step is what makes TorchSharp load.
+# Consumer test (run by .ci/run): the install lines and the documentation snippets, on a fresh app outside the solution.
+#  1. Packs DeepDream.Net into a local folder with build/pack-local.sh (a unique version per run, so the NuGet cache
+#     never serves an older build).
+#  2. Creates a fresh console app MyApp with `dotnet new console` and adds the packages with the README's lines, as
+#     written:
+#       dotnet nuget add source FOLDER --name deepdream-local
+#       dotnet add package DeepDream.Net
+#       dotnet add package TorchSharp-cpu --version 0.107.0
+#     (under a throw-away HOME, so the machine's own NuGet.Config is untouched; the package caches are shared) and
+#     gives it a MyApp.Models namespace (the most common namespace in .NET apps).
+#  3. Extracts EVERY ```csharp block of README.md and docs/*.md (except the generated docs/api.md) into the app, each as
+#     the body of a method in namespace MyApp (build/snippets/extract.awk; free variables such as `image` come from
+#     build/snippets/SnippetContext.cs), and builds the app with warnings as errors: a snippet that stops compiling
+#     fails this test, with the error pointing at the Markdown file and line.
+#  4. Runs the README's first snippet on a small copy of a sample photo and checks the dream it wrote.
+# The app sets no extra properties: on Debian 12 / Ubuntu 22.04 the package's own buildTransitive GLIBCXX step is what
+# makes TorchSharp load.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/deepdream-consumer.XXXXXX)
 feed="$work/feed"
 base=$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' "$repo/Directory.Build.props" | head -1)
-# A unique version per run, so the NuGet cache never serves an older build of the same version.
-version="$base-consumer.$(date +%s)"
-cache="${NUGET_PACKAGES:-$HOME/.nuget/packages}/deepdream.net/$version"
-trap 'rm -rf "$work" "$cache"' EXIT
+if ! [[ "$base" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+  echo "consumer test: <Version> '$base' is not MAJOR.MINOR.PATCH; adapt the unique version below" >&2
+  exit 1
+fi
+# A unique, stable (4-part) version per run: the newest in the folder, so `dotnet add package` without --version takes it.
+version="$base.$(date +%s)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# The shared caches, found before HOME moves: packages already extracted here are not extracted again.
+packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+http_cache=$(dotnet nuget locals http-cache --list | sed -n 's/^http-cache: //p')
+trap 'rm -rf "$work" "$packages/deepdream.net/$version"' EXIT
 
-echo "consumer test: packing DeepDream.Net $version"
-dotnet pack "$repo/src/DeepDream.Net/DeepDream.Net.csproj" -c Release -o "$feed" -v quiet -nologo -p:Version="$version"
+bash "$repo/build/pack-local.sh" --no-tool --version "$version" "$feed"
 test -f "$feed/DeepDream.Net.$version.nupkg"
 test -f "$feed/DeepDream.Net.$version.snupkg"
 
-app="$work/app"
-mkdir -p "$app"
-cp "$repo/samples/images/chelsea.png" "$app/input.png"
-cat > "$app/nuget.config" <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <clear />
-    <add key="local" value="$feed" />
-    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-  </packageSources>
-</configuration>
-XML
-cat > "$app/ConsumerApp.csproj" <<XML
-<Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup>
-    <OutputType>Exe</OutputType>
-    <TargetFramework>net10.0</TargetFramework>
-    <Nullable>enable</Nullable>
-    <ImplicitUsings>enable</ImplicitUsings>
-  </PropertyGroup>
-  <ItemGroup>
-    <PackageReference Include="DeepDream.Net" Version="$version" />
-    <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
-  </ItemGroup>
-</Project>
-XML
-cat > "$app/Program.cs" <<'CS'
-using DeepDream;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+echo "consumer test: a fresh app in $work/MyApp, packages added with the README's lines"
+mkdir -p "$work/home"
+export HOME="$work/home" NUGET_PACKAGES="$packages" NUGET_HTTP_CACHE_PATH="$http_cache"
+cd "$work"
+dotnet new console --name MyApp --output MyApp >/dev/null
+cd MyApp
+( dotnet nuget add source "$feed" --name deepdream-local &&
+  dotnet add package DeepDream.Net &&
+  dotnet add package TorchSharp-cpu --version 0.107.0 ) >"$work/add.log" 2>&1 || { cat "$work/add.log"; exit 1; }
+grep -q "Include=\"DeepDream.Net\" Version=\"$version\"" MyApp.csproj \
+  || { echo "consumer test: dotnet add package did not take DeepDream.Net $version:" >&2; cat MyApp.csproj >&2; exit 1; }
 
-using var img = Image.Load<Rgb24>("input.png");
-using var output = new DreamBuilder().UseModel(DreamModels.ResNet18()).Octaves(4).Steps(2).Seed(1).Run(img);
-output.SaveAsPng("output.png");
-
-var changed = 0;
-for (var y = 0; y < img.Height; y++)
-    for (var x = 0; x < img.Width; x++)
-        if (!img[x, y].Equals(output[x, y])) changed++;
-Console.WriteLine($"output {output.Width}x{output.Height}, input {img.Width}x{img.Height}, changed pixels {changed}");
-if (output.Width != img.Width || output.Height != img.Height || changed < img.Width * img.Height / 2) return 1;
-return 0;
-CS
-echo "consumer test: building and running a fresh app in $app"
-(cd "$app" && dotnet run -c Release 2>&1 | tee "$work/run.log")
-grep -q "DeepDream.Net: marked GLIBCXX_3.4.32 weak\|changed pixels" "$work/run.log"
-test -f "$app/output.png"
+mkdir -p Models Snippets
+cp "$repo/build/snippets/Photo.cs" Models/Photo.cs
+cp "$repo/build/snippets/SnippetContext.cs" Snippets/SnippetContext.cs
+cp "$repo/build/snippets/RunFirstSnippet.cs" Program.cs
+for doc in "$repo/README.md" "$repo"/docs/*.md; do
+  name=${doc#"$repo/"}
+  [ "$name" = docs/api.md ] && continue
+  prefix=$(basename "$name" .md | tr -c 'A-Za-z0-9\n' '_')
+  awk -v file="$doc" -v out=Snippets -v prefix="$prefix" -f "$repo/build/snippets/extract.awk" "$doc"
+done
+count=$(ls Snippets | grep -vc '^SnippetContext.cs$' || true)
+test -f Snippets/README_1.cs || { echo "consumer test: README.md has no csharp snippet" >&2; exit 1; }
+echo "consumer test: building $count documentation snippets (README.md, docs/*.md) in namespace MyApp"
+# The names the first snippet reads and writes: its first image-file string literal, then the next one.
+mapfile -t names < <(grep -v '^#line' Snippets/README_1.cs | grep -oE '"[^"/]+\.(png|jpg|jpeg)"' | tr -d '"')
+if [ "${#names[@]}" -lt 2 ]; then
+  echo "consumer test: README snippet 1 should load one image file and save another (found: ${names[*]:-none})" >&2
+  exit 1
+fi
+dotnet build -c Release -nologo -v quiet -p:TreatWarningsAsErrors=true
+dotnet run -c Release --no-build -- "$repo/samples/images/chelsea.png" "${names[0]}" "${names[1]}" "$work/run"
 echo "consumer test: passed"

@@ -34,7 +34,7 @@ internal static class DreamCommand
         {
             var inputs = result.GetRequiredValue(input);
             // INPUT takes several values, so an unknown option lands there instead of being a parse error.
-            if (inputs.FirstOrDefault(i => i.StartsWith('-') && !File.Exists(i) && !Directory.Exists(i)) is { } unknown)
+            if (inputs.FirstOrDefault(i => i.StartsWith('-') && i != ImageIO.StandardStream && !File.Exists(i) && !Directory.Exists(i)) is { } unknown)
                 throw new UsageException($"Unrecognized command or argument '{unknown}'. Run 'deepdream dream --help' for usage.");
             if (BatchDream.IsBatch(inputs))
             {
@@ -50,6 +50,11 @@ internal static class DreamCommand
     /// <summary>Checks the command's own values; throws <see cref="UsageException"/> (exit 2) before anything is loaded.</summary>
     internal static DreamArguments Validate(string input, string output, DreamOptionValues dream, string? saveOctaves)
     {
+        if (output == ImageIO.StandardStream)
+        {
+            if (dream.Json) throw new UsageException("--json and -o - both write to standard output; write the image to a file, or drop --json.");
+            return new DreamArguments(input, output, dream, saveOctaves);
+        }
         if (!ImageIO.IsSupportedExtension(output))
         {
             var ext = Path.GetExtension(output);
@@ -65,12 +70,16 @@ internal static class DreamRunner
     public static Task<int> RunAsync(DreamArguments args, CliContext context, CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
-        var output = Path.GetFullPath(args.Output);
-        CheckOutputLocation(output);
+        var output = ImageIO.FullPath(args.Output);
+        if (output != ImageIO.StandardStream) CheckOutputLocation(output);
         string? octaveFolder = null;
-        if (args.SaveOctaves is not null) octaveFolder = CreateFolder(args.SaveOctaves);
+        if (args.SaveOctaves is not null)
+        {
+            octaveFolder = CreateFolder(args.SaveOctaves);
+            ImageIO.CheckWritable(octaveFolder, "--save-octaves folder");
+        }
 
-        using var input = ImageIO.Load(args.Input);
+        using var input = ImageIO.Load(args.Input, cancellationToken);
         var dream = args.Dream;
         if (!dream.Quiet)
         {
@@ -104,10 +113,13 @@ internal static class DreamRunner
         {
             var dreamSeconds = dreamClock.Elapsed.TotalSeconds;
             cancellationToken.ThrowIfCancellationRequested();
-            ImageIO.Save(result.Image, input.Alpha, output);
+            // A cancel during the save either comes before the new file replaces the old one (exit 130, old file kept) or
+            // after (exit 0, the new file is complete).
+            ImageIO.Save(result.Image, input.Alpha, output, cancellationToken);
             var totalSeconds = total.Elapsed.TotalSeconds;
+            var written = output == ImageIO.StandardStream ? "a PNG to standard output" : args.Output;
             if (!dream.Quiet)
-                context.Error.WriteLine(FormattableString.Invariant($"wrote {args.Output} ({result.Image.Width}x{result.Image.Height}) in {totalSeconds:0.0} s"));
+                context.Error.WriteLine(FormattableString.Invariant($"wrote {written} ({result.Image.Width}x{result.Image.Height}) in {totalSeconds:0.0} s"));
             if (dream.Json)
             {
                 var report = DreamReport.Create(args with { Dream = loaded.Options }, output, input.Rgb, dreamer, result, octaveFolder, loaded.LoadSeconds, dreamSeconds, totalSeconds);
@@ -131,6 +143,7 @@ internal static class DreamRunner
         var folder = Path.GetDirectoryName(output);
         if (folder is not null && !Directory.Exists(folder))
             throw new FileAccessException($"The output folder '{folder}' does not exist; create it first or choose another -o path.");
+        if (folder is not null) ImageIO.CheckWritable(folder, "output folder");
     }
 
     private static string CreateFolder(string path)

@@ -39,7 +39,8 @@ internal sealed record DreamReport(
 
     public sealed record TimingInfo(double LoadSeconds, double DreamSeconds, double TotalSeconds);
 
-    public sealed record OctaveInfo(int Index, int Width, int Height, double Seconds, double Objective);
+    /// <summary>One octave; <paramref name="Objective"/> is null when the value is not a finite number (JSON has no ±∞ or NaN).</summary>
+    public sealed record OctaveInfo(int Index, int Width, int Height, double Seconds, double? Objective);
 
     public static DreamReport Create(DreamArguments args, string outputPath, Image<Rgb24> input, Dreamer dreamer, DreamResult result,
         string? octavesFolder, double loadSeconds, double dreamSeconds, double totalSeconds)
@@ -48,7 +49,7 @@ internal sealed record DreamReport(
         var options = args.Dream;
         var settings = result.Settings;
         return new DreamReport(
-            new ImageFile(Path.GetFullPath(args.Input), input.Width, input.Height),
+            new ImageFile(ImageIO.FullPath(args.Input), input.Width, input.Height),
             new ImageFile(outputPath, result.Image.Width, result.Image.Height),
             new ModelInfo(model.Name, options.Model.Source switch
             {
@@ -64,7 +65,8 @@ internal sealed record DreamReport(
                 settings.Jitter, settings.EffectiveTileSize, settings.TileSize is null),
             result.Seed,
             new TimingInfo(loadSeconds, dreamSeconds, totalSeconds),
-            [.. result.Octaves.Select(o => new OctaveInfo(o.Index, o.Size.Width, o.Size.Height, o.Elapsed.TotalSeconds, o.ObjectiveValue))],
+            [.. result.Octaves.Select(o => new OctaveInfo(o.Index, o.Size.Width, o.Size.Height, o.Elapsed.TotalSeconds,
+                double.IsFinite(o.ObjectiveValue) ? o.ObjectiveValue : null))],
             octavesFolder);
     }
 

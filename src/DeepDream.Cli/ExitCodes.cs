@@ -18,8 +18,11 @@ internal static class ExitCodes
     /// <summary>The model could not be loaded.</summary>
     public const int Model = 4;
 
-    /// <summary>Cancelled with Ctrl-C (128 + SIGINT).</summary>
+    /// <summary>Cancelled with Ctrl-C (128 + SIGINT): nothing was written (an existing output is unchanged).</summary>
     public const int Cancelled = 130;
+
+    /// <summary>Stopped by SIGTERM (128 + SIGTERM), handled like Ctrl-C: nothing was written.</summary>
+    public const int Terminated = 143;
 }
 
 /// <summary>A command-line mistake the user can fix (exit code 2). The message names the option and what to do.</summary>

@@ -43,11 +43,15 @@ internal static class LayersCommand
         return command;
     }
 
-    /// <summary>A fixed-width table: LAYER, SHAPE (N×C×H×W, or "too small"), CHANNELS; the header names the default dream layer.</summary>
+    /// <summary>
+    /// A fixed-width table: LAYER, SHAPE (N×C×H×W, "input too small", or "fixed size: only at W×H"), CHANNELS; the header
+    /// names the default dream layer.
+    /// </summary>
     internal static string FormatTable(string modelName, int width, int height, IReadOnlyList<LayerInfo> layers, string? defaultLayer = null)
     {
         var rows = layers.Select(l => (l.Name,
-            Shape: l.Shape.Count == 0 ? "(input too small)" : string.Join("x", l.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture))),
+            Shape: l.Shape.Count > 0 ? string.Join("x", l.Shape.Select(d => d.ToString(CultureInfo.InvariantCulture)))
+                : l.FixedInputSize is var (w, h) ? string.Create(CultureInfo.InvariantCulture, $"(fixed size: only at {w}x{h})") : "(input too small)",
             Channels: l.Shape.Count == 0 ? "-" : l.Channels.ToString(CultureInfo.InvariantCulture))).ToList();
         var nameWidth = Math.Max("LAYER".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Name.Length));
         var shapeWidth = Math.Max("SHAPE".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Shape.Length));

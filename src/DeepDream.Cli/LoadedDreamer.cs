@@ -40,7 +40,7 @@ internal sealed class LoadedDreamer : IDisposable
     /// <exception cref="ModelLoadException">The model cannot be loaded.</exception>
     public static LoadedDreamer Load(DreamOptionValues options, CliContext context, CancellationToken cancellationToken)
     {
-        var guide = options.Guide is null ? null : ImageIO.Load(options.Guide);
+        var guide = options.Guide is null ? null : ImageIO.Load(options.Guide, cancellationToken);
         ILoggerFactory? loggerFactory = null;
         try
         {

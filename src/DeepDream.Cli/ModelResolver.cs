@@ -84,6 +84,8 @@ internal static class ModelResolver
     /// <exception cref="UsageException">The architecture is unknown.</exception>
     public static IFeatureExtractor Load(ModelRequest request, Func<ModelRequest, IFeatureExtractor>? overrideFactory = null)
     {
+        if (request.Path is not null && Directory.Exists(request.Path))
+            throw new ModelLoadException($"The model '{request.Path}' is a folder, not a model file; give the path of the file itself.");
         if (request.Path is not null && !File.Exists(request.Path))
             throw new ModelLoadException($"The model file '{request.Path}' does not exist; check the --model path.");
         try

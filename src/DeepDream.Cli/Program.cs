@@ -9,16 +9,22 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         using var cancellation = new CancellationTokenSource();
-        // The first Ctrl-C cancels the run (it stops within one step and exits 130); a second one, while the first is
-        // still being honoured, ends the process the default way.
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
+        var terminated = 0;
+        // The first Ctrl-C (SIGINT) or SIGTERM cancels the run: it stops within one tile, removes its temporary files and
+        // exits 130 (SIGINT) or 143 (SIGTERM). A second signal, while the first is still being honoured, ends the process
+        // the default way.
+        PosixSignalRegistration Register(PosixSignal signal) => PosixSignalRegistration.Create(signal, context =>
         {
             if (cancellation.IsCancellationRequested) return;
             context.Cancel = true;
+            if (signal == PosixSignal.SIGTERM) Volatile.Write(ref terminated, 1);
             cancellation.Cancel();
         });
+        using var sigint = Register(PosixSignal.SIGINT);
+        using var sigterm = Register(PosixSignal.SIGTERM);
         var context = new CliContext(Console.Out, Console.Error, ErrorIsTerminal: !Console.IsErrorRedirected);
-        return await RunAsync(args, context, cancellation.Token).ConfigureAwait(false);
+        var code = await RunAsync(args, context, cancellation.Token).ConfigureAwait(false);
+        return code == ExitCodes.Cancelled && Volatile.Read(ref terminated) == 1 ? ExitCodes.Terminated : code;
     }
 
     /// <summary>Runs the tool in-process, writing to the given writers; returns the exit code.</summary>
@@ -34,7 +40,7 @@ internal static class Program
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) context.Error.WriteLine("error: " + error.Message);
+            foreach (var error in parse.Errors) context.Error.WriteLine("error: " + ErrorReporter.FriendlyTypeNames(error.Message));
             var command = parse.CommandResult.Command;
             var name = command == root ? "deepdream" : "deepdream " + command.Name;
             context.Error.WriteLine($"Run '{name} --help' for usage.");

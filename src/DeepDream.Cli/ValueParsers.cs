@@ -8,13 +8,17 @@ internal sealed record LayerTerm(string Name, double Weight);
 /// <summary>Parsers for the option values System.CommandLine leaves as text; each throws <see cref="UsageException"/> naming the option.</summary>
 internal static class ValueParsers
 {
-    private const int MaxChannelIndex = 1 << 20;
+    /// <summary>The largest channel index accepted (no layer has more channels), which also bounds a list's length.</summary>
+    private const int MaxChannelIndex = 65535;
+
+    /// <summary>The largest side --size accepts: listing layers runs the model at that size (1536² stays under 2 GB for resnet18).</summary>
+    internal const int MaxListSize = 1536;
 
     /// <summary>A finite number in invariant notation (<c>1.4</c>, <c>4.5e-3</c>).</summary>
     public static double ParseDouble(string text, string option)
     {
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
-            throw new UsageException($"Option {option} expects a number such as 1.5, got '{text}'.");
+            throw new UsageException($"Option {option} expects a number such as 1.5, got '{Shorten(text)}'.");
         return value;
     }
 
@@ -28,7 +32,9 @@ internal static class ValueParsers
             var eq = text.LastIndexOf('=');
             var name = eq < 0 ? text : text[..eq].Trim();
             var weight = eq < 0 ? 1.0 : ParseDouble(text[(eq + 1)..].Trim(), "--layer");
-            if (name.Length == 0) throw new UsageException($"Option --layer expects NAME or NAME=WEIGHT, got '{raw}'.");
+            if (name.Length == 0) throw new UsageException($"Option --layer expects NAME or NAME=WEIGHT, got '{Shorten(raw)}'.");
+            if (Math.Abs(weight) > float.MaxValue)
+                throw new UsageException($"Option --layer expects a weight within float32's range (at most ±3.4e38), got '{Shorten(raw)}'.");
             if (terms.Any(t => t.Name == name)) throw new UsageException($"Layer '{name}' is given twice in --layer; give each layer once (use NAME=WEIGHT to weight it).");
             terms.Add(new LayerTerm(name, weight));
         }
@@ -71,11 +77,13 @@ internal static class ValueParsers
         if (parts.Length == 2
             && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
-            && w is > 0 and <= 65536 && h is > 0 and <= 65536)
+            && w > 0 && h > 0)
         {
+            if (w > MaxListSize || h > MaxListSize)
+                throw new UsageException($"Option {option} is at most {MaxListSize}x{MaxListSize} (the model runs at that size), got '{text}'.");
             return (w, h);
         }
-        throw new UsageException($"Option {option} expects WIDTHxHEIGHT in pixels, such as 224x224, got '{text}'.");
+        throw new UsageException($"Option {option} expects WIDTHxHEIGHT in pixels, such as 224x224, got '{Shorten(text)}'.");
     }
 
     /// <summary>Three comma-separated numbers (<c>R,G,B</c>).</summary>
@@ -83,16 +91,22 @@ internal static class ValueParsers
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Length != 3) throw new UsageException($"Option {option} expects three comma-separated numbers R,G,B, got '{text}'.");
-        return parts.Select(p => (float)ParseDouble(p, option)).ToArray();
+        var values = parts.Select(p => ParseDouble(p, option)).ToArray();
+        if (values.Any(v => Math.Abs(v) > float.MaxValue))
+            throw new UsageException($"Option {option} expects numbers within float32's range (at most ±3.4e38), got '{Shorten(text)}'.");
+        return [.. values.Select(v => (float)v)];
     }
 
     private static int ParseChannel(string text, string whole)
     {
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var c) || c > MaxChannelIndex)
-            throw BadChannels(whole, $"'{text}' is not a channel index (0 or more)");
+            throw BadChannels(whole, $"'{Shorten(text)}' is not a channel index");
         return c;
     }
 
     private static UsageException BadChannels(string text, string why) =>
-        new($"Option --channels expects indices and ranges such as 0-15,42, but in '{text}' {why}.");
+        new($"Option --channels expects indices 0-{MaxChannelIndex} and ranges such as 0-15,42, but in '{Shorten(text)}' {why}.");
+
+    /// <summary>A value as messages quote it: at most 60 characters, so that a message stays one line.</summary>
+    internal static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "…";
 }

@@ -13,8 +13,13 @@ internal static class AtomicFile
     public static string TemporaryNameFor(string fullPath) =>
         Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{RandomNumberGenerator.GetHexString(12, lowercase: true)}.tmp");
 
-    /// <summary>Writes <paramref name="fullPath"/> with <paramref name="write"/>; exceptions pass through after clean-up.</summary>
-    public static void Write(string fullPath, Action<Stream> write)
+    /// <summary>
+    /// Writes <paramref name="fullPath"/> with <paramref name="write"/>; exceptions pass through after clean-up. The token
+    /// is checked once the new content is complete, just before it replaces the target: a cancel before that point leaves
+    /// the target as it was (and no temporary file) and throws <see cref="OperationCanceledException"/>; once the move is
+    /// done the write has happened, whatever the token says.
+    /// </summary>
+    public static void Write(string fullPath, Action<Stream> write, CancellationToken cancellationToken = default)
     {
         var temporary = TemporaryNameFor(fullPath);
         try
@@ -24,6 +29,7 @@ internal static class AtomicFile
                 write(stream);
                 stream.Flush(flushToDisk: true);
             }
+            cancellationToken.ThrowIfCancellationRequested();
             File.Move(temporary, fullPath, overwrite: true);
         }
         catch

@@ -196,7 +196,7 @@ public sealed class DreamBuilder
     public DreamBuilder TileSize(int pixels)
     {
         EnsureNotBuilt();
-        if (pixels < 64) throw new ArgumentOutOfRangeException(nameof(pixels), pixels, "Tile size must be at least 64 pixels.");
+        Guard.AtLeast(pixels, 64, nameof(pixels), "The tile size", "64 pixels");
         _settings = _settings with { TileSize = pixels };
         return this;
     }
@@ -207,7 +207,7 @@ public sealed class DreamBuilder
     public DreamBuilder TileMemoryBudget(long bytes)
     {
         EnsureNotBuilt();
-        if (bytes < 64L << 20) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "The tile memory budget must be at least 64 MiB.");
+        Guard.AtLeast(bytes, 64L << 20, nameof(bytes), "The tile memory budget", "64 MiB");
         _settings = _settings with { TileMemoryBudget = bytes };
         return this;
     }

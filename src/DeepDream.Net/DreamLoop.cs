@@ -75,6 +75,7 @@ internal sealed class DreamLoop(
                     run.Clock.Elapsed, progress.After(k, step)));
             }
 
+            if (!x.isfinite().all().item<bool>()) throw NonFinite(octave, size); // one check per octave, not per step
             octaves.Add(new OctaveResult(octave, size, octaveClock.Elapsed, value));
             Log.OctaveFinished(logger, octave, sizes.Count, octaveClock.Elapsed.TotalSeconds, value);
             run.OctaveCompleted?.Invoke(octave, sizes.Count, x);
@@ -122,7 +123,7 @@ internal sealed class DreamLoop(
         var seen = x;
         foreach (var t in transforms) Replace(ref seen, t.Apply(seen), keep: x);
 
-        var (gradient, value) = gradients.Compute(seen, wantValue);
+        var (gradient, value) = gradients.Compute(seen, wantValue, run.CancellationToken);
         if (!ReferenceEquals(seen, x)) seen.Dispose();
         var update = stepRule.Update(gradient);
         if (!ReferenceEquals(update, gradient)) gradient.Dispose();
@@ -131,6 +132,9 @@ internal sealed class DreamLoop(
         x.add_(update).clamp_(0, 1);
         return value is null ? double.NaN : value.item<float>();
     }
+
+    private DeepDreamException NonFinite(int octave, OctaveSize size) => new(
+        $"The dream with '{gradients.ModelName}' produced NaN or infinite pixels in octave {octave} ({size}): the objective's weights or the model's preprocessing overflow float32, or the model computes NaN. Use smaller weights or check the preprocessing mean/std.");
 
     /// <summary>Disposes <paramref name="current"/> (unless it is <paramref name="keep"/>) and puts <paramref name="next"/> in its place.</summary>
     private static void Replace(ref Tensor current, Tensor next, Tensor? keep = null)

@@ -37,14 +37,18 @@ public sealed class Dreamer : IDisposable
         _logger = logger;
         var layers = objective.Layers;
         var gradients = new Tiling.GradientComputer(model, evaluator, layers, settings.EffectiveTileSize);
-        MinimumSize = model.GetMinimumInputSize(layers);
+        var modelMinimum = model.GetMinimumInputSize(layers);
         // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes.
-        if (settings.EffectiveTileSize < 2 * MinimumSize)
+        if (settings.EffectiveTileSize < 2 * modelMinimum)
         {
             throw new ArgumentException(
-                $"Tile size {settings.EffectiveTileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {MinimumSize} px; use a tile size of at least {2 * MinimumSize} px.",
+                $"Tile size {settings.EffectiveTileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {modelMinimum} px; use a tile size of at least {2 * modelMinimum} px.",
                 nameof(settings));
         }
+        // Octaves must stay large enough for the model after the most shrinking transform (a random scale below 1).
+        var shrink = regularizers.Select(r => r.MinimumScale).DefaultIfEmpty(1.0).Min();
+        if (!(shrink > 0 && shrink <= 1)) throw new ArgumentException($"A regularizer reports a MinimumScale of {shrink}; it must be in (0, 1].", nameof(regularizers));
+        MinimumSize = (int)Math.Ceiling(modelMinimum / shrink);
         _defaultSchedule = schedule is OctaveSchedule;
         _loop = new DreamLoop(schedule, settings.StepsPerOctave, regularizers, stepRule, gradients, MinimumSize, logger);
     }
@@ -58,7 +62,10 @@ public sealed class Dreamer : IDisposable
     /// <summary>The settings.</summary>
     public DreamSettings Settings { get; }
 
-    /// <summary>The smallest image side the objective's layers accept; smaller octaves are dropped (and logged).</summary>
+    /// <summary>
+    /// The smallest image side a run accepts: the model's minimum for the objective's layers, enlarged when a regularizer
+    /// shrinks the image (<see cref="Regularizers.IRegularizer.MinimumScale"/>). Smaller octaves are dropped (and logged).
+    /// </summary>
     public int MinimumSize { get; }
 
     /// <summary>
@@ -77,7 +84,7 @@ public sealed class Dreamer : IDisposable
     /// <param name="cancellationToken">Stops the run within one step.</param>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public Image<Rgb24> Run(Image<Rgb24> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -95,7 +102,7 @@ public sealed class Dreamer : IDisposable
     /// <param name="cancellationToken">Stops the run within one step.</param>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public Image<TPixel> Run<TPixel>(Image<TPixel> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
         where TPixel : unmanaged, IPixel<TPixel>
@@ -118,7 +125,7 @@ public sealed class Dreamer : IDisposable
     /// <param name="cancellationToken">Stops the run within one step.</param>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public DreamResult Dream(Image<Rgb24> input, DreamRunOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -153,7 +160,7 @@ public sealed class Dreamer : IDisposable
     /// <exception cref="ArgumentException">The tensor is not 1×3×H×W float32.</exception>
     /// <exception cref="ImageTooSmallException">The image is below <see cref="MinimumSize"/>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size).</exception>
+    /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
     public Tensor Run(Tensor input, int? seed = null, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -57,7 +57,10 @@ public interface IFeatureExtractor : IDisposable
     /// <summary>Describes every layer for an input of the given size: name, output shape and channel count.</summary>
     /// <param name="width">Input width in pixels.</param>
     /// <param name="height">Input height in pixels.</param>
-    /// <remarks>Layers that cannot be computed at this size (too small) are listed with an empty shape.</remarks>
+    /// <remarks>
+    /// Layers that cannot be computed at this size are listed with an empty shape: because the input is too small, or, with
+    /// <see cref="LayerInfo.FixedInputSize"/> set, because the layer computes only at the model's export size.
+    /// </remarks>
     IReadOnlyList<LayerInfo> ListLayers(int width, int height);
 }
 
@@ -68,4 +71,11 @@ public sealed record LayerInfo(string Name, IReadOnlyList<long> Shape)
 {
     /// <summary>The channel count (the second dimension), or 1 for tensors with fewer than two dimensions.</summary>
     public long Channels => Shape.Count >= 2 ? Shape[1] : 1;
+
+    /// <summary>
+    /// For a layer not computed at the size asked for (empty <see cref="Shape"/>): the only input width and height it
+    /// computes at, when it follows a part of the graph fixed to the model's export size (such as a classifier reshaped to
+    /// a constant shape); null when the input was simply too small.
+    /// </summary>
+    public (int Width, int Height)? FixedInputSize { get; init; }
 }

@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -155,7 +156,7 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
             var (h, w) = (image.shape[2], image.shape[3]);
             if (Math.Min(h, w) < needed)
                 throw new ImageTooSmallException($"The input is {w}×{h} pixels but {Name} needs at least {needed}×{needed} to compute layer(s) {string.Join(", ", layers)}.", failure);
-            throw new DeepDreamException($"The forward pass of {Name} failed: {failure.Message}", failure);
+            throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {w}×{h} input", failure);
         }
 
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -183,8 +184,8 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     public IReadOnlyList<LayerInfo> ListLayers(int width, int height)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        Guard.Positive(width, nameof(width));
+        Guard.Positive(height, nameof(height));
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         using var input = torch.zeros(1, 3, height, width, device: _device);
@@ -331,16 +332,36 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         return output;
     }
 
-    private int ProbeMinimumSize(int layer) =>
-        MinimumSizeSearch.Find(size => Probe(layer, size))
-        ?? throw new ModelLoadException($"{Name} cannot compute layer '{_names[layer]}' for any input up to {MinimumSizeSearch.MaxSize}×{MinimumSizeSearch.MaxSize} pixels.");
+    private int ProbeMinimumSize(int layer)
+    {
+        var maxSize = MinimumSizeSearch.AffordableSize(EstimatePeakBytes());
+        if (MinimumSizeSearch.Find(size => Probe(layer, size, out _), maxSize) is { } found) return found;
+        var side = Math.Min(maxSize, 224);
+        Probe(layer, side, out var failure);
+        throw new ModelLoadException($"{Name} cannot compute layer '{_names[layer]}' for any square input from 1 to {MinimumSizeSearch.Limit(maxSize)}" +
+            (failure is null ? "." : $"; at {side}×{side} the forward pass fails: {Diagnostics.NativeErrors.Summary(failure)}"));
+    }
 
-    private bool Probe(int layer, int size)
+    /// <summary>
+    /// The activation memory of a forward pass at <see cref="MinimumSizeSearch.MeasureSize"/>: three times the largest
+    /// layer output (its input, itself and a temporary alive together), which bounds the probe's sizes.
+    /// </summary>
+    private long EstimatePeakBytes()
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        using var input = torch.zeros(1, 3, MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize, device: _device);
+        var capture = Run(input, Enumerable.Range(0, _names.Length).ToArray(), shapesOnly: true, out _);
+        var largest = capture.Shapes.Where(s => s is not null).Select(s => s!.Aggregate(1L, (a, d) => a * d)).DefaultIfEmpty(0).Max();
+        return 3 * 4 * Math.Max(largest, input.numel());
+    }
+
+    private bool Probe(int layer, int size, out Exception? failure)
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         using var input = torch.zeros(1, 3, size, size, device: _device);
-        var capture = Run(input, [layer], shapesOnly: true, out var failure);
+        var capture = Run(input, [layer], shapesOnly: true, out failure);
         var shape = capture.Shapes[layer];
         return failure is null && shape is not null && shape.All(d => d > 0);
     }

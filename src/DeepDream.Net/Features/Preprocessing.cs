@@ -15,7 +15,8 @@ public sealed class Preprocessing
     /// <param name="std">Per-channel standard deviation in the model's channel order, after scaling (three positive values).</param>
     /// <param name="bgr">Whether the model expects BGR channel order.</param>
     /// <param name="scale">Multiplier applied to the [0,1] input first (255 for 0..255 models). Must be positive.</param>
-    /// <exception cref="ArgumentException">Mean or std does not have three values, or a std value is not positive.</exception>
+    /// <exception cref="ArgumentException">Mean or std does not have three values, a mean value is not finite, a std value is
+    /// not positive, or scale/std or mean/std overflows float32.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is not positive.</exception>
     public Preprocessing(IReadOnlyList<float> mean, IReadOnlyList<float> std, bool bgr = false, float scale = 1f)
     {
@@ -23,8 +24,19 @@ public sealed class Preprocessing
         ArgumentNullException.ThrowIfNull(std);
         if (mean.Count != 3) throw new ArgumentException($"Mean needs exactly 3 values (one per channel), got {mean.Count}.", nameof(mean));
         if (std.Count != 3) throw new ArgumentException($"Std needs exactly 3 values (one per channel), got {std.Count}.", nameof(std));
+        if (mean.Any(m => !float.IsFinite(m))) throw new ArgumentException("Every mean value must be a finite float32 number.", nameof(mean));
         if (std.Any(s => !(s > 0) || float.IsInfinity(s))) throw new ArgumentException("Every std value must be a positive finite number.", nameof(std));
-        if (!(scale > 0) || float.IsInfinity(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "Scale must be a positive finite number.");
+        Guard.PositiveFinite(scale, nameof(scale));
+        // The model sees x · scale/std − mean/std in float32: both factors must stay finite, or every input becomes ±∞/NaN.
+        for (var c = 0; c < 3; c++)
+        {
+            if (!float.IsFinite(scale / std[c]) || !float.IsFinite(mean[c] / std[c]))
+            {
+                throw new ArgumentException(
+                    $"Std {std[c].ToString(System.Globalization.CultureInfo.InvariantCulture)} is too small for scale {scale.ToString(System.Globalization.CultureInfo.InvariantCulture)} and mean {mean[c].ToString(System.Globalization.CultureInfo.InvariantCulture)}: scale/std or mean/std overflows float32.",
+                    nameof(std));
+            }
+        }
         Mean = mean.ToArray();
         Std = std.ToArray();
         Bgr = bgr;

@@ -4,13 +4,16 @@ namespace DeepDream.Imaging;
 /// <param name="Truncation">Why the file is incomplete, or <see langword="null"/> when its end marker was reached.</param>
 /// <param name="Note">A harmless oddity worth a warning (e.g. a GIF without its trailer byte), or <see langword="null"/>.</param>
 /// <param name="FrameCount">The number of complete frames found (GIF only; 1 for other formats).</param>
-internal readonly record struct StructureReport(string? Truncation, string? Note, int FrameCount);
+/// <param name="Impossible">Why the data cannot hold the declared image (see <see cref="DataCapacity"/>), or <see langword="null"/>.</param>
+internal readonly record struct StructureReport(string? Truncation, string? Note, int FrameCount, string? Impossible = null);
 
 /// <summary>
 /// Walks the block structure of PNG, JPEG and GIF files without decoding pixels, to detect files that end early.
 /// ImageSharp 2.x decodes a JPEG whose scan data is cut off without complaint (the missing part comes out grey), so a
 /// truncated file is only visible from its structure: PNG must reach its IEND chunk, JPEG its EOI marker (FFD9) after
-/// the last scan, GIF must not end inside a frame. Reads forward only, in 64 KiB blocks; never allocates per byte.
+/// the last scan, GIF must not end inside a frame. The walk also sums the compressed data of each frame or scan, so that a
+/// header declaring more pixels than that data can hold is caught (<see cref="DataCapacity"/>). Reads forward only, in
+/// 64 KiB blocks; never allocates per byte.
 /// </summary>
 internal static class FileStructureCheck
 {
@@ -20,6 +23,9 @@ internal static class FileStructureCheck
         var reader = new ForwardReader(stream);
         if (!reader.Skip(8)) return new("the file ends inside the PNG signature", null, 1);
         Span<byte> header = stackalloc byte[8];
+        Span<byte> ihdr = stackalloc byte[13];
+        bool sawHeader = false;
+        long idatBytes = 0;
         while (true)
         {
             if (!reader.Read(header))
@@ -29,9 +35,23 @@ internal static class FileStructureCheck
 
             uint length = (uint)(header[0] << 24 | header[1] << 16 | header[2] << 8 | header[3]);
             string type = System.Text.Encoding.ASCII.GetString(header[4..8]);
-            if (type == "IEND") return new(null, null, 1);
+            if (type == "IEND")
+            {
+                var impossible = sawHeader ? DataCapacity.Png(ReadUInt32(ihdr), ReadUInt32(ihdr[4..]), ihdr[8], ihdr[9], idatBytes) : null;
+                return new(null, null, 1, impossible);
+            }
+
             if (length > int.MaxValue) return new($"chunk '{Printable(type)}' declares an impossible length of {length} bytes", null, 1);
-            if (!reader.Skip(length + 4L))
+            if (type == "IDAT") idatBytes += length;
+            long rest = length + 4L;
+            if (type == "IHDR" && length == 13 && !sawHeader)
+            {
+                if (!reader.Read(ihdr)) return new("the file ends inside the 'IHDR' chunk (it was cut off while being written or downloaded)", null, 1);
+                sawHeader = true;
+                rest = 4;
+            }
+
+            if (!reader.Skip(rest))
             {
                 return new($"the file ends inside the '{Printable(type)}' chunk (it was cut off while being written or downloaded)", null, 1);
             }
@@ -44,6 +64,7 @@ internal static class FileStructureCheck
         const string Cut = "the file ends before the JPEG end-of-image marker (FFD9); it was cut off while being written or downloaded";
         var reader = new ForwardReader(stream);
         if (reader.ReadByte() != 0xFF || reader.ReadByte() != 0xD8) return new("the file does not start with a JPEG start-of-image marker", null, 1);
+        var layout = new JpegLayout();
 
         int marker = -1;
         while (true)
@@ -67,7 +88,7 @@ internal static class FileStructureCheck
                 marker = b;
             }
 
-            if (marker == 0xD9) return new(null, null, 1);
+            if (marker == 0xD9) return new(null, null, 1, layout.Impossible());
             int current = marker;
             marker = -1;
             if (current == 0x01 || current is >= 0xD0 and <= 0xD7) continue; // Stand-alone markers.
@@ -76,11 +97,25 @@ internal static class FileStructureCheck
             if (lo < 0) return new(Cut, null, 1);
             int length = hi << 8 | lo;
             if (length < 2) return new($"a JPEG segment (marker FF{current:X2}) declares an impossible length of {length}", null, 1);
-            if (!reader.Skip(length - 2)) return new(Cut, null, 1);
-            if (current != 0xDA) continue;
+            bool isFrame = current is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC;
+            if (!isFrame && current != 0xDA)
+            {
+                if (!reader.Skip(length - 2)) return new(Cut, null, 1);
+                continue;
+            }
+
+            // Frame and scan headers are read (at most 64 KiB): they say how much data the scans must hold.
+            var payload = new byte[length - 2];
+            if (!reader.Read(payload)) return new(Cut, null, 1);
+            if (isFrame)
+            {
+                layout.SetFrame(payload);
+                continue;
+            }
 
             // Entropy-coded data follows a start-of-scan header: 0xFF is stuffed as FF00, restart markers FFD0..FFD7
             // may appear; any other FFxx ends the scan.
+            long start = reader.Consumed;
             while (true)
             {
                 if (!reader.SkipTo(0xFF)) return new(Cut, null, 1);
@@ -92,6 +127,8 @@ internal static class FileStructureCheck
                 marker = next;
                 break;
             }
+
+            layout.AddScan(payload, reader.Consumed - 2 - start);
         }
     }
 
@@ -107,6 +144,7 @@ internal static class FileStructureCheck
         }
 
         int frames = 0;
+        string? impossible = null;
         Span<byte> descriptor = stackalloc byte[9];
         while (true)
         {
@@ -114,24 +152,33 @@ internal static class FileStructureCheck
             switch (block)
             {
                 case 0x3B:
-                    return new(null, null, frames);
+                    return new(null, null, frames, impossible);
                 case < 0:
                     return frames > 0
-                        ? new(null, "the GIF has no trailer byte after its last frame (harmless)", frames)
+                        ? new(null, "the GIF has no trailer byte after its last frame (harmless)", frames, impossible)
                         : new("the file ends before the first GIF frame", null, 0);
                 case 0x21:
-                    if (reader.ReadByte() < 0 || !SkipSubBlocks(reader)) return Cut(frames);
+                    if (reader.ReadByte() < 0 || SkipSubBlocks(reader) < 0) return Cut(frames);
                     break;
                 case 0x2C:
                     if (!reader.Read(descriptor)) return Cut(frames);
                     if ((descriptor[8] & 0x80) != 0 && !reader.Skip(3L << ((descriptor[8] & 7) + 1))) return Cut(frames);
-                    if (reader.ReadByte() < 0 || !SkipSubBlocks(reader)) return Cut(frames);
+                    int codeSize = reader.ReadByte();
+                    long data = codeSize < 0 ? -1 : SkipSubBlocks(reader);
+                    if (data < 0) return Cut(frames);
+                    if (frames == 0)
+                    {
+                        // Only the first frame is decoded: it must be able to fill what the header declares.
+                        impossible = DataCapacity.Gif(header[6] | header[7] << 8, header[8] | header[9] << 8,
+                            descriptor[4] | descriptor[5] << 8, descriptor[6] | descriptor[7] << 8, data, codeSize);
+                    }
+
                     frames++;
                     break;
                 default:
                     // An unknown block: decoders stop here too; report what was found so far.
                     return frames > 0
-                        ? new(null, $"the GIF contains an unknown block (0x{block:X2}) after frame {frames}; the rest is ignored", frames)
+                        ? new(null, $"the GIF contains an unknown block (0x{block:X2}) after frame {frames}; the rest is ignored", frames, impossible)
                         : new($"the GIF contains an unknown block (0x{block:X2}) before its first frame", null, 0);
             }
         }
@@ -140,117 +187,22 @@ internal static class FileStructureCheck
             new($"the file ends inside GIF frame {frames + 1} (it was cut off while being written or downloaded)", null, frames);
     }
 
-    private static bool SkipSubBlocks(ForwardReader reader)
+    /// <summary>Skips a chain of sub-blocks; returns the bytes of data they held, or -1 when the file ends inside.</summary>
+    private static long SkipSubBlocks(ForwardReader reader)
     {
+        long total = 0;
         while (true)
         {
             int size = reader.ReadByte();
-            if (size < 0) return false;
-            if (size == 0) return true;
-            if (!reader.Skip(size)) return false;
+            if (size < 0) return -1;
+            if (size == 0) return total;
+            if (!reader.Skip(size)) return -1;
+            total += size;
         }
     }
+
+    private static uint ReadUInt32(ReadOnlySpan<byte> b) => (uint)(b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]);
 
     private static string Printable(string type) =>
         type.All(c => c is >= 'A' and <= 'Z' or >= 'a' and <= 'z') ? type : "?";
-
-    /// <summary>A forward-only buffered reader over a stream.</summary>
-    private sealed class ForwardReader
-    {
-        private readonly Stream _stream;
-        private readonly byte[] _buffer;
-        private int _position;
-        private int _count;
-
-        public ForwardReader(Stream stream)
-        {
-            _stream = stream;
-            _buffer = new byte[64 * 1024];
-            _position = 0;
-            _count = 0;
-        }
-
-        private bool Fill()
-        {
-            _count = _stream.Read(_buffer, 0, _buffer.Length);
-            _position = 0;
-            return _count > 0;
-        }
-
-        /// <summary>Returns the next byte, or -1 at the end of the stream.</summary>
-        public int ReadByte()
-        {
-            if (_position >= _count && !Fill()) return -1;
-            return _buffer[_position++];
-        }
-
-        /// <summary>Fills <paramref name="target"/>; false when the stream ends first.</summary>
-        public bool Read(Span<byte> target)
-        {
-            int done = 0;
-            while (done < target.Length)
-            {
-                if (_position >= _count && !Fill()) return false;
-                int n = Math.Min(target.Length - done, _count - _position);
-                _buffer.AsSpan(_position, n).CopyTo(target[done..]);
-                _position += n;
-                done += n;
-            }
-
-            return true;
-        }
-
-        /// <summary>Skips <paramref name="length"/> bytes; false when the stream ends first.</summary>
-        public bool Skip(long length)
-        {
-            long inBuffer = _count - _position;
-            if (length <= inBuffer)
-            {
-                _position += (int)length;
-                return true;
-            }
-
-            length -= inBuffer;
-            _position = _count;
-            if (_stream.CanSeek)
-            {
-                long remaining = _stream.Length - _stream.Position;
-                if (length > remaining)
-                {
-                    _stream.Seek(0, SeekOrigin.End);
-                    return false;
-                }
-
-                _stream.Seek(length, SeekOrigin.Current);
-                return true;
-            }
-
-            while (length > 0)
-            {
-                if (!Fill()) return false;
-                int n = (int)Math.Min(length, _count);
-                _position = n;
-                length -= n;
-            }
-
-            return true;
-        }
-
-        /// <summary>Advances to the next occurrence of <paramref name="value"/> without consuming it; false at the end.</summary>
-        public bool SkipTo(byte value)
-        {
-            while (true)
-            {
-                if (_position >= _count && !Fill()) return false;
-                int index = _buffer.AsSpan(_position, _count - _position).IndexOf(value);
-                if (index >= 0)
-                {
-                    _position += index;
-                    return true;
-                }
-
-                _position = _count;
-            }
-        }
-    }
 }

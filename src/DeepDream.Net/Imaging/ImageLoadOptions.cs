@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace DeepDream.Imaging;
 
-/// <summary>Settings for <see cref="ImageLoader.Load(string, ImageLoadOptions?)"/>.</summary>
+/// <summary>Settings for <see cref="ImageLoader.Load(string, ImageLoadOptions?)"/> and <see cref="ImageLoader.Load(Stream, string, ImageLoadOptions?)"/>.</summary>
 public sealed class ImageLoadOptions
 {
     /// <summary>Creates options with every value at its default.</summary>
@@ -17,6 +17,18 @@ public sealed class ImageLoadOptions
     /// huge image (a decompression bomb) is refused at once. Must be positive.
     /// </summary>
     public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>The default limit for images read from pipes, FIFOs, devices and streams: 512 MiB.</summary>
+    public const long DefaultMaxStreamBytes = 512L << 20;
+
+    /// <summary>
+    /// The most bytes read from a source that is not a regular file — a pipe, FIFO or device path, or a stream given to
+    /// <see cref="ImageLoader.Load(Stream, string, ImageLoadOptions?)"/> — which has to be read whole into memory before
+    /// decoding; default <see cref="DefaultMaxStreamBytes"/>. Longer input is refused once the limit is reached (an
+    /// endless source such as <c>/dev/urandom</c> is refused after its first bytes, which match no image format). Regular
+    /// files are read in place and need no limit. Must be positive.
+    /// </summary>
+    public long MaxStreamBytes { get; init; } = DefaultMaxStreamBytes;
 
     /// <summary>
     /// Whether a PNG, JPEG or GIF that ends early may still be decoded (the missing part comes out grey or black) with a

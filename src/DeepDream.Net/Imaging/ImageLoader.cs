@@ -22,10 +22,11 @@ namespace DeepDream.Imaging;
 /// file and says what is wrong; nothing is decoded before the header has been checked against the pixel limit.
 /// </summary>
 /// <remarks>
-/// <para>Order of checks: the path (missing, a folder, empty) → the header (<c>Image.Identify</c>: unknown format,
-/// unreadable header) → the pixel limit (<see cref="ImageLoadOptions.MaxPixels"/>, before any pixel memory is allocated)
-/// → the file structure for PNG/JPEG/GIF (truncated files are refused unless
-/// <see cref="ImageLoadOptions.AllowTruncated"/>) → decode.</para>
+/// <para>Order of checks: the path (missing, a folder, empty; pipes, FIFOs and devices are read into memory up to
+/// <see cref="ImageLoadOptions.MaxStreamBytes"/>) → the header (<c>Image.Identify</c>: unknown format, unreadable
+/// header) → the pixel limit (<see cref="ImageLoadOptions.MaxPixels"/>, before any pixel memory is allocated) → the file
+/// structure for PNG/JPEG/GIF (data too small for the declared size is always refused; truncated files are refused
+/// unless <see cref="ImageLoadOptions.AllowTruncated"/>) → decode.</para>
 /// <para>After decoding: the EXIF orientation is applied (the result is upright), only the first frame of an animation
 /// (GIF) or the first page of a multi-page TIFF is kept, and every pixel layout (grayscale, 16-bit, palette, CMYK JPEG,
 /// ...) is converted to 8-bit RGB plus, when the file has transparency, an exact 8-bit alpha plane.</para>
@@ -37,7 +38,8 @@ public static class ImageLoader
 {
     private static readonly ImageLoadOptions DefaultOptions = new();
 
-    private static readonly Configuration DecodeConfiguration = CreateConfiguration();
+    /// <summary>The formats and decoders the loader uses (first frame only for GIF and TIFF).</summary>
+    internal static readonly Configuration DecodeConfiguration = CreateConfiguration();
 
     private static readonly Action<ILogger, string, string, Exception?> LogWarning =
         LoggerMessage.Define<string, string>(LogLevel.Warning, new EventId(1, "ImageLoadWarning"), "{File}: {Warning}");
@@ -64,20 +66,52 @@ public static class ImageLoader
     /// <returns>The loaded image; the caller owns and disposes it.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="ImageLoadOptions.MaxPixels"/> is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is not positive.</exception>
     /// <exception cref="ImageLoadException">The file is missing, a folder, empty, unreadable, not an image in a supported
-    /// format, larger than the pixel limit, truncated, or corrupt. The message names the file and the problem.</exception>
+    /// format, larger than the pixel limit, declares more than its data holds, truncated, or corrupt (a pipe or device:
+    /// also longer than the stream limit). The message names the file and the problem.</exception>
     public static LoadedImage Load(string path, ImageLoadOptions? options = null)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        options ??= DefaultOptions;
-        if (options.MaxPixels <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxPixels, "ImageLoadOptions.MaxPixels must be positive.");
-        }
+        Guard.NotEmpty(path, nameof(path));
+        options = Check(options);
+        string fullPath = ImageInput.CheckPath(path);
+        using var stream = ImageInput.OpenFile(fullPath, options);
+        return Decode(stream, fullPath, options);
+    }
 
-        string fullPath = CheckPath(path);
-        using var stream = OpenFile(fullPath);
+    /// <summary>
+    /// Reads an image from a stream (standard input, a network response, ...) into upright 8-bit RGB pixels plus an optional
+    /// alpha plane, with the same checks as a file. A stream that cannot seek is read whole into memory first, up to
+    /// <see cref="ImageLoadOptions.MaxStreamBytes"/>; its first bytes must start an image in a supported format.
+    /// </summary>
+    /// <param name="stream">The image data, read from its current position; not disposed.</param>
+    /// <param name="name">What to call the source in messages, such as <c>standard input</c>.</param>
+    /// <param name="options">Pixel and size limits, truncation policy and logger; <see langword="null"/> for the defaults.</param>
+    /// <returns>The loaded image; the caller owns and disposes it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> or <paramref name="name"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is not positive.</exception>
+    /// <exception cref="ImageLoadException">The stream is empty, unreadable, not an image in a supported format, longer
+    /// than the stream limit, larger than the pixel limit, truncated, or corrupt.</exception>
+    public static LoadedImage Load(Stream stream, string name, ImageLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        options = Check(options);
+        if (stream.CanSeek && stream.Position == 0 && stream.Length > 0) return Decode(stream, name, options);
+        using var memory = ImageInput.ReadStream(stream, name, options);
+        return Decode(memory, name, options);
+    }
+
+    private static ImageLoadOptions Check(ImageLoadOptions? options)
+    {
+        options ??= DefaultOptions;
+        Guard.AtLeast(options.MaxPixels, 1, nameof(options), "ImageLoadOptions.MaxPixels");
+        Guard.AtLeast(options.MaxStreamBytes, 1, nameof(options), "ImageLoadOptions.MaxStreamBytes");
+        return options;
+    }
+
+    private static LoadedImage Decode(Stream stream, string fullPath, ImageLoadOptions options)
+    {
         var warnings = new List<string>();
 
         // 1. The header only: format and size, no pixels.
@@ -113,8 +147,14 @@ public static class ImageLoader
                 $"'{fullPath}' declares a {info.Width}×{info.Height} image ({pixels:N0} pixels), above the pixel limit of {options.MaxPixels:N0} pixels (ImageLoadOptions.MaxPixels); it was not decoded. Use a smaller image, or raise MaxPixels if you trust the file."));
         }
 
-        // 3. The block structure: refuse files that end early.
+        // 3. The block structure: refuse files whose data cannot hold what the header declares, and files that end early.
         var structure = CheckStructure(stream, format, fullPath);
+        if (structure.Impossible is not null)
+        {
+            throw new ImageLoadException(
+                $"'{fullPath}' declares a {info.Width}×{info.Height} image that its data cannot hold: {structure.Impossible}. The file is damaged or crafted; it was not decoded.");
+        }
+
         if (structure.Truncation is not null)
         {
             string message = $"'{fullPath}' is truncated: {structure.Truncation}.";
@@ -152,7 +192,7 @@ public static class ImageLoader
     /// Whether a file's metadata says it can carry transparency: PNG with an alpha colour type or a tRNS chunk (which
     /// includes palettes with transparent entries), TGA with alpha bits, GIF (which can always mark a palette entry
     /// transparent; ImageSharp 2.x does not expose whether it does), 32/64-bit BMP, TIFF and WebP layouts, or any format
-    /// whose pixel type declares alpha. JPEG and PBM never do. <see cref="Load"/> keeps an alpha plane when this is
+    /// whose pixel type declares alpha. JPEG and PBM never do. <see cref="Load(string, ImageLoadOptions?)"/> keeps an alpha plane when this is
     /// <see langword="true"/> and, for the "may carry" cases (GIF, 32-bit layouts, palettes), at least one pixel of the
     /// first frame is actually transparent.
     /// </summary>
@@ -285,56 +325,6 @@ public static class ImageLoader
         {
             throw new ImageLoadException($"'{fullPath}' could not be read: {ex.Message}", ex);
         }
-    }
-
-    private static string CheckPath(string path)
-    {
-        string fullPath;
-        try
-        {
-            fullPath = Path.GetFullPath(path);
-        }
-        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException or System.Security.SecurityException)
-        {
-            throw new ImageLoadException($"'{path}' is not a valid file path: {ex.Message}", ex);
-        }
-
-        if (Directory.Exists(fullPath))
-        {
-            throw new ImageLoadException($"'{fullPath}' is a folder, not an image file; give the path of an image file.");
-        }
-
-        if (!File.Exists(fullPath))
-        {
-            string? folder = Path.GetDirectoryName(fullPath);
-            string why = folder is not null && !Directory.Exists(folder)
-                ? $"its folder '{folder}' does not exist either"
-                : "no such file in that folder";
-            throw new ImageLoadException($"Image file '{fullPath}' does not exist ({why}); check the path.");
-        }
-
-        return fullPath;
-    }
-
-    private static FileStream OpenFile(string fullPath)
-    {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
-        {
-            throw new ImageLoadException($"Image file '{fullPath}' cannot be opened: {ex.Message}", ex);
-        }
-
-        if (stream.Length == 0)
-        {
-            stream.Dispose();
-            throw new ImageLoadException($"Image file '{fullPath}' is empty (0 bytes); it is not an image.");
-        }
-
-        return stream;
     }
 
     /// <summary>Everything a decoder may throw on a bad file, i.e. all but cancellation (which is not a file problem).</summary>

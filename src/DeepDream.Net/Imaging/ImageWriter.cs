@@ -65,22 +65,74 @@ public static class ImageWriter
     /// <exception cref="ArgumentNullException"><paramref name="rgb"/> or <paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The extension is not supported, or the alpha plane's size differs from the RGB image's.</exception>
     /// <exception cref="ImageSaveException">Writing or encoding failed; nothing was changed on disk.</exception>
-    public static void Save(Image<Rgb24> rgb, Image<L8>? alpha, string path)
+    public static void Save(Image<Rgb24> rgb, Image<L8>? alpha, string path) => Save(rgb, alpha, path, CancellationToken.None);
+
+    /// <summary>
+    /// Recombines RGB pixels with an optional alpha plane and saves the result atomically, like
+    /// <see cref="Save(Image{Rgb24}, Image{L8}?, string)"/>; a cancel that arrives before the new file replaces the old one
+    /// leaves the old one (or none) in place and throws.
+    /// </summary>
+    /// <param name="rgb">The RGB pixels.</param>
+    /// <param name="alpha">The alpha plane (same size as <paramref name="rgb"/>), or <see langword="null"/> for an opaque image.</param>
+    /// <param name="path">The output file; its folder must exist.</param>
+    /// <param name="cancellationToken">Checked when the new file is complete, just before it replaces the target.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="rgb"/> or <paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The extension is not supported, or the alpha plane's size differs from the RGB image's.</exception>
+    /// <exception cref="ImageSaveException">Writing or encoding failed; nothing was changed on disk.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the target was replaced; nothing was changed on disk.</exception>
+    public static void Save(Image<Rgb24> rgb, Image<L8>? alpha, string path, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rgb);
         var encoder = EncoderFor(path, alpha is not null);
         if (alpha is null)
         {
-            Save(rgb, path, encoder);
+            Save(rgb, path, encoder, cancellationToken);
             return;
         }
 
         using var rgba = ImageTensor.Recombine(rgb, alpha);
-        Save(rgba, path, encoder);
+        Save(rgba, path, encoder, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes RGB pixels with an optional alpha plane to a stream (standard output, a network response, ...) in the
+    /// format of <paramref name="extension"/>, with the same encoders as the file overloads. Not atomic: a stream has no
+    /// old content to keep.
+    /// </summary>
+    /// <param name="rgb">The RGB pixels.</param>
+    /// <param name="alpha">The alpha plane, or <see langword="null"/> for an opaque image.</param>
+    /// <param name="destination">Where the encoded image goes; flushed, not disposed.</param>
+    /// <param name="extension">The format, as a file extension such as <c>.png</c>.</param>
+    /// <exception cref="ArgumentNullException">An argument other than <paramref name="alpha"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The extension is not supported, or the alpha plane's size differs from the RGB image's.</exception>
+    /// <exception cref="ImageSaveException">Encoding or writing failed.</exception>
+    public static void Save(Image<Rgb24> rgb, Image<L8>? alpha, Stream destination, string extension)
+    {
+        ArgumentNullException.ThrowIfNull(rgb);
+        ArgumentNullException.ThrowIfNull(destination);
+        var encoder = EncoderFor(extension, alpha is not null);
+        try
+        {
+            if (alpha is null)
+            {
+                rgb.Save(destination, encoder);
+            }
+            else
+            {
+                using var rgba = ImageTensor.Recombine(rgb, alpha);
+                rgba.Save(destination, encoder);
+            }
+
+            destination.Flush();
+        }
+        catch (IOException ex)
+        {
+            throw new ImageSaveException($"Could not write the image: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Saves with an explicit encoder (tests use it to simulate encoder failures).</summary>
-    internal static void Save(Image image, string path, IImageEncoder encoder)
+    internal static void Save(Image image, string path, IImageEncoder encoder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(encoder);
@@ -98,7 +150,7 @@ public static class ImageWriter
 
         try
         {
-            AtomicFile.Write(fullPath, stream => image.Save(stream, encoder));
+            AtomicFile.Write(fullPath, stream => image.Save(stream, encoder), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -49,7 +49,7 @@ public static partial class DreamModels
     /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
     public static IFeatureExtractor FromTorchVision(string architecture, string weightsPath, TorchVisionOptions options)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
+        Guard.NotBlank(weightsPath, nameof(weightsPath));
         ArgumentNullException.ThrowIfNull(options);
         DreamDevices.EnsureAvailable(options.Device);
         var arch = ResolveArchitecture(architecture);
@@ -87,7 +87,7 @@ public static partial class DreamModels
     /// <summary>Builds an architecture, fills it with <paramref name="load"/> (untrained when null) and wraps it.</summary>
     internal static IFeatureExtractor CreateTorchVision(TorchVisionArchitecture arch, TorchVisionOptions options, Action<nn.Module>? load)
     {
-        if (options.NumClasses <= 0) throw new ArgumentException($"NumClasses must be positive, got {options.NumClasses}.", nameof(options));
+        if (options.NumClasses <= 0) throw new ArgumentException($"NumClasses must be at least 1, got {options.NumClasses}.", nameof(options));
         var module = arch.Create(options.NumClasses);
         ResNetBatchNormFolding? folding = null;
         try

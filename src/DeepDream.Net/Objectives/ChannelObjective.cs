@@ -43,7 +43,7 @@ public sealed class ChannelObjective : Objective
         if (bad.Length > 0)
         {
             throw new ArgumentException(
-                $"Channel {string.Join(", ", bad)} is out of range for layer '{Layer}', which has {info.Channels} channels (0–{info.Channels - 1}).",
+                $"Channel {Describe(bad)} is out of range for layer '{Layer}', which has {info.Channels} channels (0–{info.Channels - 1}).",
                 nameof(extractor));
         }
         // Lives as long as the dreamer: kept out of any dispose scope the caller may have open.
@@ -52,7 +52,21 @@ public sealed class ChannelObjective : Objective
     }
 
     /// <inheritdoc />
-    public override string ToString() => $"L2({Layer}[{string.Join(",", ChannelIndices)}])";
+    public override string ToString() => $"L2({Layer}[{Describe(ChannelIndices)}])";
+
+    /// <summary>Channels as ranges (<c>0-15,42</c>), the first 8 runs and a count beyond: a long list stays a short line.</summary>
+    internal static string Describe(IReadOnlyList<int> channels)
+    {
+        var runs = new List<string>();
+        for (var i = 0; i < channels.Count;)
+        {
+            var j = i;
+            while (j + 1 < channels.Count && channels[j + 1] == channels[j] + 1) j++;
+            runs.Add(j == i ? $"{channels[i]}" : $"{channels[i]}-{channels[j]}");
+            i = j + 1;
+        }
+        return runs.Count <= 8 ? string.Join(",", runs) : $"{string.Join(",", runs.Take(8))},… ({channels.Count} channels)";
+    }
 
     private sealed class Evaluator(string layer, Tensor index) : IObjectiveEvaluator
     {

@@ -2,6 +2,7 @@ using DeepDream.Features;
 using DeepDream.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,28 +11,40 @@ namespace DeepDream.Objectives;
 /// <summary>
 /// Guided ("controlled") dreaming. The guide's features <c>G</c> (C×M) are computed once at the layer. For the current
 /// activation <c>A</c> (C×N) each position n takes the guide column <c>m* = argmax_m A[:,n]·G[:,m]</c>; the gradient at
-/// the layer is <c>G[:, m*]</c> at every position. All of it is one matrix product and a gather on the device.
+/// the layer is <c>G[:, m*]</c> at every position. All of it is matrix products and a gather on the device.
 /// </summary>
+/// <remarks>
+/// Memory stays bounded whatever the guide's size: a guide larger than <see cref="MaxGuidePixels"/> (1024×1024, the
+/// default tile) is downscaled, aspect kept, before its features are computed — a guide contributes a set of feature
+/// columns, so its resolution matters far less than the dreamed image's — and the N×M dot products are computed a block
+/// of positions at a time (at most <see cref="MaxScoreElements"/> scores at once).
+/// </remarks>
 public sealed class GuidedObjective : Objective
 {
+    /// <summary>The most pixels a guide's features are computed from; larger guides are downscaled to fit (1024×1024).</summary>
+    public const long MaxGuidePixels = 1024 * 1024;
+
+    /// <summary>The most guide-matching scores held at once (2^24 floats, 64 MiB).</summary>
+    internal const long MaxScoreElements = 1L << 24;
+
     private readonly Image<Rgb24> _guide;
 
     /// <summary>Creates the objective.</summary>
     /// <param name="layer">Layer name.</param>
-    /// <param name="guide">The guide image; copied, so the caller keeps ownership.</param>
+    /// <param name="guide">The guide image; copied (downscaled to at most <see cref="MaxGuidePixels"/>), so the caller keeps ownership.</param>
     /// <exception cref="ArgumentException"><paramref name="layer"/> is empty.</exception>
     public GuidedObjective(string layer, Image<Rgb24> guide)
     {
         Guard.NotBlank(layer, nameof(layer));
         ArgumentNullException.ThrowIfNull(guide);
         Layer = layer;
-        _guide = guide.Clone();
+        _guide = FitToBudget(guide);
     }
 
     /// <summary>The layer.</summary>
     public string Layer { get; }
 
-    /// <summary>The guide image's size.</summary>
+    /// <summary>The size the guide's features are computed at: the guide's own, or smaller when it exceeds <see cref="MaxGuidePixels"/>.</summary>
     public SixLabors.ImageSharp.Size GuideSize => _guide.Size();
 
     /// <inheritdoc />
@@ -60,16 +73,46 @@ public sealed class GuidedObjective : Objective
     /// <inheritdoc />
     public override string ToString() => $"Guided({Layer}, {_guide.Width}×{_guide.Height})";
 
-    /// <summary>Picks, for every position of <paramref name="activation"/> (1×C×H×W), the guide column with the largest dot product.</summary>
+    /// <summary>A copy of <paramref name="guide"/>, downscaled (aspect kept) when it has more than <see cref="MaxGuidePixels"/> pixels.</summary>
+    internal static Image<Rgb24> FitToBudget(Image<Rgb24> guide)
+    {
+        long pixels = (long)guide.Width * guide.Height;
+        if (pixels <= MaxGuidePixels) return guide.Clone();
+        var factor = Math.Sqrt((double)MaxGuidePixels / pixels);
+        int width = Math.Max(1, (int)(guide.Width * factor)), height = Math.Max(1, (int)(guide.Height * factor));
+        return guide.Clone(x => x.Resize(width, height, KnownResamplers.Box));
+    }
+
+    /// <summary>
+    /// Picks, for every position of <paramref name="activation"/> (1×C×H×W), the guide column with the largest dot
+    /// product, a block of positions at a time so that at most <paramref name="maxScores"/> scores exist at once.
+    /// </summary>
     /// <param name="activation">The current activation.</param>
     /// <param name="guide">The guide features, C×M.</param>
-    /// <returns>The chosen column index per position (N = H·W) and the dot-product scores (N×M).</returns>
-    internal static (Tensor Index, Tensor Scores) Match(Tensor activation, Tensor guide)
+    /// <param name="maxScores">The most scores computed at once.</param>
+    /// <returns>The chosen column index per position (N = H·W) and its dot product (N).</returns>
+    internal static (Tensor Index, Tensor Best) Match(Tensor activation, Tensor guide, long maxScores = MaxScoreElements)
     {
         var channels = activation.shape[1];
-        var a = activation.reshape(channels, -1); // C×N
-        var scores = a.t().mm(guide);              // N×M
-        return (scores.argmax(1), scores);
+        var a = activation.reshape(channels, -1).t(); // N×C
+        var n = a.shape[0];
+        var rows = Math.Max(1, maxScores / Math.Max(1, guide.shape[1]));
+        if (rows >= n)
+        {
+            var (best, index) = a.mm(guide).max(1); // N×M, then the best per row
+            return (index, best);
+        }
+        using var scope = NewDisposeScope();
+        var indices = new List<Tensor>();
+        var bests = new List<Tensor>();
+        for (long start = 0; start < n; start += rows)
+        {
+            using var block = NewDisposeScope();
+            var (best, index) = a.narrow(0, start, Math.Min(rows, n - start)).mm(guide).max(1);
+            indices.Add(index.MoveToOuterDisposeScope());
+            bests.Add(best.MoveToOuterDisposeScope());
+        }
+        return (cat(indices, 0).MoveToOuterDisposeScope(), cat(bests, 0).MoveToOuterDisposeScope());
     }
 
     private sealed class Evaluator(string layer, Tensor guide) : IObjectiveEvaluator
@@ -84,8 +127,8 @@ public sealed class GuidedObjective : Objective
 
         public Tensor Value(IReadOnlyDictionary<string, Tensor> activations)
         {
-            var (_, scores) = Match(activations[layer].detach(), guide);
-            return scores.amax(1).sum();
+            var (_, best) = Match(activations[layer].detach(), guide);
+            return best.sum();
         }
 
         public void Dispose() => guide.Dispose();

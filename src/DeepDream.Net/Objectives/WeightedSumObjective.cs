@@ -11,7 +11,7 @@ public sealed class WeightedSumObjective : Objective
 
     /// <summary>Creates the sum.</summary>
     /// <param name="terms">At least one term; weights finite.</param>
-    /// <exception cref="ArgumentException">No terms, a null objective or a weight that is not finite.</exception>
+    /// <exception cref="ArgumentException">No terms, a null objective or a weight that is not a finite float32 number.</exception>
     public WeightedSumObjective(IEnumerable<(double Weight, Objective Objective)> terms)
     {
         ArgumentNullException.ThrowIfNull(terms);
@@ -19,12 +19,18 @@ public sealed class WeightedSumObjective : Objective
         _terms = terms.SelectMany(t =>
         {
             if (t.Objective is null) throw new ArgumentException("An objective in the sum is null.", nameof(terms));
-            if (!double.IsFinite(t.Weight)) throw new ArgumentException($"Weight {t.Weight} is not a finite number.", nameof(terms));
+            Guard.Float32Weight(t.Weight, nameof(terms));
             return t.Objective is WeightedSumObjective inner
-                ? inner._terms.Select(i => (i.Weight * t.Weight, i.Objective))
+                ? inner._terms.Select(i => (Float32Weight(i.Weight * t.Weight), i.Objective))
                 : [(t.Weight, t.Objective)];
         }).ToArray();
         if (_terms.Length == 0) throw new ArgumentException("A sum needs at least one objective.", nameof(terms));
+    }
+
+    private static double Float32Weight(double weight)
+    {
+        Guard.Float32Weight(weight, "terms");
+        return weight;
     }
 
     /// <summary>The flattened terms.</summary>

@@ -12,6 +12,13 @@ public interface IRegularizer
     /// <summary>Draws this step's parameters from <paramref name="random"/> and returns the step's transform.</summary>
     /// <param name="random">The run's seeded generator.</param>
     IRegularizerStep Sample(Random random);
+
+    /// <summary>
+    /// The smallest factor by which <see cref="IRegularizerStep.Apply"/> may shrink the image's sides (1 for transforms
+    /// that keep the size, the default). The dream keeps every octave large enough that the shrunk image still meets the
+    /// model's minimum size.
+    /// </summary>
+    double MinimumScale => 1.0;
 }
 
 /// <summary>One step's transform, with its random parameters fixed.</summary>

@@ -39,11 +39,13 @@ public sealed class OctaveSchedule : IOctaveSchedule
 
     /// <summary>
     /// The octave sizes for an input of the given size, smallest first (the order they are processed), limited so that no
-    /// octave is smaller than <paramref name="minimumSize"/> on either side.
+    /// octave is smaller than <paramref name="minimumSize"/> (and 1 pixel) on either side. The pyramid also ends where
+    /// shrinking no longer changes the size (1×1 stays 1×1), so any <see cref="Count"/>, even <see cref="int.MaxValue"/>,
+    /// gives at most a few dozen octaves.
     /// </summary>
     /// <param name="input">The full-size image size.</param>
     /// <param name="minimumSize">The model's minimum input side in pixels (1 when unknown).</param>
-    /// <returns>Between 1 and <see cref="Count"/> sizes, the last one the input's size.</returns>
+    /// <returns>Between 1 and <see cref="Count"/> sizes, all different, the last one the input's size.</returns>
     /// <exception cref="ImageTooSmallException">The input itself is below <paramref name="minimumSize"/>.</exception>
     public IReadOnlyList<OctaveSize> Sizes(OctaveSize input, int minimumSize = 1)
     {
@@ -53,11 +55,12 @@ public sealed class OctaveSchedule : IOctaveSchedule
                 $"The image is {input.Width}×{input.Height} pixels but the model needs at least {minimumSize}×{minimumSize} for the chosen layers; use a larger image or a shallower layer.");
         }
 
-        var sizes = new List<OctaveSize>(Count) { input };
+        var floor = Math.Max(1, minimumSize);
+        var sizes = new List<OctaveSize>(Math.Min(Count, 32)) { input };
         while (sizes.Count < Count)
         {
             var next = Shrink(sizes[^1]);
-            if (next.Height < minimumSize || next.Width < minimumSize) break;
+            if (next.Height < floor || next.Width < floor || next == sizes[^1]) break;
             sizes.Add(next);
         }
         sizes.Reverse();

@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using DeepDream.Features;
 using DeepDream.Objectives;
 using TorchSharp;
@@ -15,24 +16,28 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
     /// <summary>The largest tile side the model sees.</summary>
     public int TileSize => tileSize;
 
+    /// <summary>The model's name, for messages.</summary>
+    public string ModelName => model.Name;
+
     /// <summary>Returns the gradient (same shape as <paramref name="image"/>) and, if asked, the objective's value.</summary>
     /// <param name="image">N×3×H×W image; not modified.</param>
     /// <param name="wantValue">Whether to compute the objective's value (a reduction; skipped when nobody reads it).</param>
-    public (Tensor Gradient, Tensor? Value) Compute(Tensor image, bool wantValue)
+    /// <param name="cancellationToken">Checked before every tile, so that a cancel takes effect within one tile, not one step.</param>
+    public (Tensor Gradient, Tensor? Value) Compute(Tensor image, bool wantValue, CancellationToken cancellationToken = default)
     {
         try
         {
-            return ComputeTiled(image, wantValue);
+            return ComputeTiled(image, wantValue, cancellationToken);
         }
-        catch (System.Runtime.InteropServices.ExternalException e)
+        catch (Exception e) when (NativeErrors.IsNative(e))
         {
             // Native failures here are almost always memory: say what to change instead of surfacing libtorch's trace.
-            throw new DeepDreamException(
-                $"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles: {Diagnostics.NativeErrors.Summary(e)} If memory ran out, use a smaller TileSize / --tile-size.", e);
+            throw NativeErrors.Wrap($"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles", e,
+                "If memory ran out, use a smaller TileSize / --tile-size.");
         }
     }
 
-    private (Tensor Gradient, Tensor? Value) ComputeTiled(Tensor image, bool wantValue)
+    private (Tensor Gradient, Tensor? Value) ComputeTiled(Tensor image, bool wantValue, CancellationToken cancellationToken)
     {
         var plan = TilePlan.Create((int)image.shape[2], (int)image.shape[3], tileSize);
         if (plan.IsSingleTile) return ComputeWhole(image, wantValue);
@@ -43,6 +48,7 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
         {
             foreach (var column in plan.Columns)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var crop = image.narrow(2, row.CropStart, row.CropLength).narrow(3, column.CropStart, column.CropLength);
                 var (g, value) = ComputeWhole(crop, wantValue);

@@ -43,10 +43,12 @@ public sealed class CliProcessTests : IDisposable
         Assert.Contains("wrote ", stderr);
     }
 
-    [Fact]
-    public async Task Sigint_StopsTheRun_Exits130_AndWritesNothing()
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public async Task Signal_StopsTheRun_ExitsWithItsCode_AndWritesNothing(string signal, int expected)
     {
-        if (OperatingSystem.IsWindows()) return; // SIGINT cannot be sent to another console process on Windows.
+        if (OperatingSystem.IsWindows()) return; // Signals cannot be sent to another console process on Windows.
         var input = _cli.WriteSample("chelsea.png", 160, "cat.png");
         var output = _cli.PathOf("cat-dream.png");
         using var process = CliProcess.Start("dream", input, "-o", output, "--octaves", "1", "--steps", "100000", "--seed", "1");
@@ -60,16 +62,40 @@ public sealed class CliProcessTests : IDisposable
             if (line.Contains("step 1/100000", StringComparison.Ordinal)) break;
         }
         Assert.False(process.HasExited, seen.ToString());
-        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
             await kill.WaitForExitAsync(timeout.Token);
         }
         var rest = await process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {seen}{rest}");
+        Assert.True(process.ExitCode == expected, $"exit {process.ExitCode}: {seen}{rest}");
         Assert.Contains("Cancelled; no output was written.", rest);
         Assert.Equal("", await stdout);
         Assert.False(File.Exists(output));
+        // No temporary file either (hidden .NAME.<hex>.tmp files included).
         Assert.Equal(["cat.png"], Directory.GetFiles(_cli.Folder).Select(Path.GetFileName));
+    }
+
+    [Theory]
+    [InlineData("-")]
+    [InlineData("/dev/stdin")]
+    public async Task ImageFromAPipe_ToStandardOutput_IsAPng(string input)
+    {
+        if (OperatingSystem.IsWindows() && input != "-") return;
+        var png = File.ReadAllBytes(_cli.WriteSample("coffee.png", 48, "coffee.png"));
+        using var process = CliProcess.Start(redirectInput: true, "dream", input, "-o", "-", "--octaves", "1", "--steps", "1", "--seed", "2", "-q");
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var stdout = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        await process.StandardInput.BaseStream.WriteAsync(png);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(Patience);
+        await process.WaitForExitAsync(timeout.Token);
+        await copy;
+        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {await stderr}");
+        var bytes = stdout.ToArray();
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        using var image = SixLabors.ImageSharp.Image.Load(bytes);
+        Assert.Equal((48, 32), (image.Width, image.Height));
     }
 }

@@ -95,12 +95,16 @@ internal sealed class CliHarness : IDisposable
 internal static class CliProcess
 {
     /// <summary>Starts <c>deepdream ARGS</c> with stdout and stderr redirected (the caller reads them).</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(redirectInput: false, args);
+
+    /// <summary>Starts <c>deepdream ARGS</c> with stdout, stderr and optionally stdin redirected.</summary>
+    public static Process Start(bool redirectInput, params string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
             UseShellExecute = false,
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
@@ -114,6 +118,9 @@ internal sealed class CancellingExtractor(CancellationTokenSource source, int ca
 {
     private readonly TinyExtractor _inner = new(seed: 3);
     private int _calls;
+
+    /// <summary>How many forward passes ran.</summary>
+    public int Calls => Volatile.Read(ref _calls);
 
     public string Name => _inner.Name;
 

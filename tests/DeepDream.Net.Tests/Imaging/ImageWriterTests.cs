@@ -24,6 +24,32 @@ public sealed class ImageWriterTests : IDisposable
         return image;
     }
 
+    [Fact]
+    public void Save_CancelledBeforeTheNewFileReplacesTheOld_KeepsTheOldAndLeavesNoTemporary()
+    {
+        string path = _folder.File("out.png");
+        File.WriteAllBytes(path, [1, 2, 3]);
+        using var image = Gradient(7, 5);
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => ImageWriter.Save(image, null, path, cancelled.Token));
+        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(path));
+        Assert.Empty(LeftoverTemporaries());
+        ImageWriter.Save(image, null, path, CancellationToken.None);
+        Assert.Equal(7, Image.Identify(path).Width);
+    }
+
+    [Fact]
+    public void Save_ToAStream_WritesTheFormatOfTheExtensionWithAlpha()
+    {
+        using var image = Gradient(7, 5);
+        using var alpha = new Image<L8>(7, 5, new L8(100));
+        using var stream = new MemoryStream();
+        ImageWriter.Save(image, alpha, stream, ".png");
+        using var read = Image.Load<Rgba32>(stream.ToArray());
+        Assert.Equal(new Rgba32(20, 40, 128, 100), read[1, 2]);
+    }
+
     [Theory]
     [InlineData("out.png", "PNG")]
     [InlineData("out.jpg", "JPEG")]

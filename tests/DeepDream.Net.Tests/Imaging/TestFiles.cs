@@ -88,16 +88,18 @@ internal static class TestFiles
     }
 
     /// <summary>
-    /// A GIF89a whose logical screen declares <paramref name="width"/>×<paramref name="height"/> but that holds a single
-    /// 1×1 frame (LZW codes CLEAR, 0, EOI with a 2-bit minimum code size → bytes 0x44 0x01).
+    /// A GIF89a (35 bytes) whose logical screen declares <paramref name="width"/>×<paramref name="height"/> but that holds
+    /// a single frame whose descriptor says <paramref name="frameWidth"/>×<paramref name="frameHeight"/> and whose data is
+    /// one pixel (LZW codes CLEAR, 0, EOI with a 2-bit minimum code size → bytes 0x44 0x01).
     /// </summary>
-    public static byte[] GifWithScreen(ushort width, ushort height)
+    public static byte[] GifWithScreen(ushort width, ushort height, ushort frameWidth = 1, ushort frameHeight = 1)
     {
         var bytes = new List<byte>();
         bytes.AddRange("GIF89a"u8.ToArray());
         bytes.AddRange([(byte)width, (byte)(width >> 8), (byte)height, (byte)(height >> 8), 0x80, 0, 0]);
         bytes.AddRange([0, 0, 0, 255, 255, 255]); // global colour table: black, white
-        bytes.AddRange([0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0]); // image descriptor 1×1 at (0,0)
+        // image descriptor at (0,0), 1×1 unless told otherwise
+        bytes.AddRange([0x2C, 0, 0, 0, 0, (byte)frameWidth, (byte)(frameWidth >> 8), (byte)frameHeight, (byte)(frameHeight >> 8), 0]);
         bytes.AddRange([2, 2, 0x44, 0x01, 0]); // LZW minimum code size 2, one sub-block of 2 bytes, terminator
         bytes.Add(0x3B);
         return [.. bytes];
@@ -144,6 +146,36 @@ internal static class TestFiles
         }
 
         output.AddRange(bits.Finish());
+        output.AddRange([0xFF, 0xD9]);
+        return [.. output];
+    }
+
+    /// <summary>
+    /// A baseline grayscale JPEG declaring <paramref name="width"/>×<paramref name="height"/> whose scan codes
+    /// <paramref name="blocks"/> blocks (all of them when null) as mid-grey in the fewest bits the format allows: the DC
+    /// and AC tables each have a single one-bit code (DC difference 0, end of block), so every block is two zero bits.
+    /// With fewer blocks than the frame has, the scan is cut off but the file still ends with its end-of-image marker.
+    /// </summary>
+    public static byte[] GreyJpeg(int width, int height, long? blocks = null)
+    {
+        var output = new List<byte> { 0xFF, 0xD8 };
+        void Segment(byte marker, params byte[] payload)
+        {
+            output.AddRange([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2)]);
+            output.AddRange(payload);
+        }
+
+        Segment(0xDB, [0x00, .. Enumerable.Repeat((byte)1, 64)]);
+        Segment(0xC0, [8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 1, 1, 0x11, 0]);
+        var oneCode = new byte[16];
+        oneCode[0] = 1; // one code of length 1
+        Segment(0xC4, [0x00, .. oneCode, 0x00]); // DC: category 0
+        Segment(0xC4, [0x10, .. oneCode, 0x00]); // AC: end of block
+        Segment(0xDA, [1, 1, 0x00, 0, 63, 0]);
+        long count = blocks ?? (long)((width + 7) / 8) * ((height + 7) / 8);
+        long bits = 2 * count;
+        output.AddRange(new byte[bits / 8]);
+        if (bits % 8 != 0) output.Add((byte)(0xFF >> (int)(bits % 8))); // pad the last byte with ones
         output.AddRange([0xFF, 0xD9]);
         return [.. output];
     }

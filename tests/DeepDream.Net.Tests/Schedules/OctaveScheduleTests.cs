@@ -39,6 +39,35 @@ public sealed class OctaveScheduleTests
     }
 
     [Theory]
+    [InlineData(int.MaxValue)]
+    [InlineData(100_000_000)]
+    public void HugeCount_StopsWhereShrinkingNoLongerChangesTheSize(int count)
+    {
+        // 1×1 shrinks to 1×1: the pyramid ends there instead of repeating it count times (or preallocating count sizes).
+        var schedule = new OctaveSchedule(count, 1.4);
+        Assert.Equal([new OctaveSize(1, 1)], schedule.Sizes(new OctaveSize(1, 1)));
+        var sizes = schedule.Sizes(new OctaveSize(451, 300));
+        Assert.Equal(new OctaveSize(1, 1), sizes[0]);
+        Assert.Equal(new OctaveSize(451, 300), sizes[^1]);
+        Assert.Equal(sizes.Count, sizes.Distinct().Count());
+        Assert.InRange(sizes.Count, 15, 20);
+    }
+
+    [Fact]
+    public void HugeCount_EndsAtTheModelMinimum()
+    {
+        var sizes = new OctaveSchedule(int.MaxValue, 2.0).Sizes(new OctaveSize(1000, 1000), minimumSize: 100);
+        Assert.Equal([125, 250, 500, 1000], sizes.Select(s => s.Width));
+    }
+
+    [Fact]
+    public void ScaleTooCloseToOneToShrinkASize_StopsThere()
+    {
+        // 10 / 1.01 rounds back to 10.
+        Assert.Equal([new OctaveSize(10, 10)], new OctaveSchedule(50, 1.01).Sizes(new OctaveSize(10, 10)));
+    }
+
+    [Theory]
     [InlineData(0, 1.4, "count")]
     [InlineData(3, 1.0, "scale")]
     [InlineData(3, double.NaN, "scale")]

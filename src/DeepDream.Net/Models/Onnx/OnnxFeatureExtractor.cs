@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using DeepDream.Features;
 using TorchSharp;
@@ -21,6 +22,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int> _layerIds;
     private readonly ConcurrentDictionary<int, int> _minimumSizes = new();
+    private OnnxShapeProbe? _probe;
+    private HashSet<int>? _fixedSizeLayers;
     private PreprocessingTensors _preprocessing;
     private readonly Lazy<string?> _defaultLayer;
     private bool _disposed;
@@ -81,7 +84,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="layers"/> is null.</exception>
     /// <exception cref="ArgumentException">A layer name is unknown (the message lists the valid names).</exception>
-    /// <exception cref="InvalidOperationException">A layer cannot be computed for any square input up to 4096 pixels.</exception>
+    /// <exception cref="ModelLoadException">
+    /// A layer cannot be computed for any square input up to 4096 pixels (or the largest size the probe's memory budget
+    /// allows), or computes only at the model's export size (it follows a fixed-size part of the graph).
+    /// </exception>
     /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
     public int GetMinimumInputSize(IReadOnlyCollection<string> layers)
     {
@@ -139,11 +145,12 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         {
             values = _graph.Run(x, ids);
         }
-        catch (System.Runtime.InteropServices.ExternalException e)
+        catch (Exception e) when (NativeErrors.IsNative(e) || e is InvalidOperationException)
         {
+            if (ids.FirstOrDefault(FixedSizeLayers.Contains, -1) is >= 0 and var fixedId && ((int)image.shape[3], (int)image.shape[2]) != ExportSize)
+                throw new DeepDreamException(FixedSizeMessage(layers.ElementAt(Array.IndexOf(ids, fixedId))), e);
             // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
-            throw new DeepDreamException(
-                $"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input: {Diagnostics.NativeErrors.Summary(e)}", e);
+            throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input", e);
         }
         k = 0;
         var taken = new HashSet<int>();
@@ -165,17 +172,17 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
     public IReadOnlyList<LayerInfo> ListLayers(int width, int height)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        Guard.Positive(width, nameof(width));
+        Guard.Positive(height, nameof(height));
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var values = _graph.RunTolerant(ProbeInput(width, height), _graph.Ops.Count - 1);
+        var probe = Probe.Run(ProbeInput(width, height), _graph.Ops.Count - 1);
+        var fixedSize = (width, height) == ExportSize ? null : FixedSizeLayers;
         var list = new List<LayerInfo>(LayerNames.Count);
         foreach (var name in LayerNames)
         {
-            var t = values[_layerIds[name]];
-            list.Add(new LayerInfo(name, t is not null && IsNonEmpty(t) ? t.shape : []));
+            var id = _layerIds[name];
+            if (probe.Computed(id)) list.Add(new LayerInfo(name, probe.Shapes[id]!));
+            else list.Add(new LayerInfo(name, []) { FixedInputSize = fixedSize is not null && fixedSize.Contains(id) ? ExportSize : null });
         }
         return list;
     }
@@ -206,21 +213,50 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return _graph.ChannelsLast ? OnnxGraph.Prepare(x, channelsLast: true) : x;
     }
 
-    private static bool IsNonEmpty(Tensor t) => t.shape.All(d => d > 0);
+    private OnnxShapeProbe Probe => _probe ??= new OnnxShapeProbe(_graph);
 
-    private bool Computes(int id, int size)
+    /// <summary>The input width and height the file declares, when both are fixed numbers.</summary>
+    private (int Width, int Height)? ExportSize =>
+        _graph.InputDims is [_, _, { } h, { } w] && h is > 0 and <= MinimumSizeSearch.MaxSize && w is > 0 and <= MinimumSizeSearch.MaxSize
+            ? ((int)w, (int)h) : null;
+
+    /// <summary>
+    /// Layers that compute only at the export size: computed at the declared W×H but not at (W+32)×(H+32). A layer that a
+    /// bigger input breaks is not short of pixels; it follows something fixed to the export size (typically a classifier
+    /// head reshaped to a constant shape).
+    /// </summary>
+    private HashSet<int> FixedSizeLayers => _fixedSizeLayers ??= FindFixedSizeLayers();
+
+    private HashSet<int> FindFixedSizeLayers()
     {
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var values = _graph.RunTolerant(ProbeInput(size, size), _graph.ProducerOf(id));
-        return values[id] is { } t && IsNonEmpty(t);
+        if (ExportSize is not var (w, h)) return [];
+        var atExport = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        var bigger = Probe.Run(ProbeInput(w + 32, h + 32), _graph.Ops.Count - 1);
+        return [.. _layerIds.Values.Where(id => atExport.Computed(id) && !bigger.Computed(id))];
     }
+
+    private bool Computes(int id, int size) => Probe.Run(ProbeInput(size, size), _graph.ProducerOf(id)).Computed(id);
 
     private int ProbeMinimum(int id, string layer)
     {
-        if (MinimumSizeSearch.Find(size => Computes(id, size)) is { } found) return found;
-        // Fixed-size graphs (e.g. a Reshape to a constant shape) only work at their declared size.
-        if (_graph.InputDims is [_, _, { } h, { } w] && Computes(id, (int)Math.Max(h, w))) return (int)Math.Max(h, w);
-        throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed for any square input up to {MinimumSizeSearch.MaxSize} pixels.");
+        if (FixedSizeLayers.Contains(id)) throw new ModelLoadException(FixedSizeMessage(layer));
+        var measured = Probe.Run(ProbeInput(MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize), _graph.ProducerOf(id));
+        if (measured.Structural && !measured.Computed(id)) throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed at any input size: {measured.FirstFailure}.");
+        var maxSize = MinimumSizeSearch.AffordableSize(measured.PeakBytes);
+        if (MinimumSizeSearch.Find(size => Computes(id, size), maxSize) is { } found) return found;
+        // Nothing computes: say why, from a run at a representative size.
+        var side = Math.Min(maxSize, ExportSize is var (w, h) ? Math.Max(w, h) : 224);
+        var failure = Probe.Run(ProbeInput(side, side), _graph.ProducerOf(id)).FirstFailure;
+        throw new ModelLoadException(
+            $"Layer '{layer}' of '{Name}' cannot be computed for any square input from 1 to {MinimumSizeSearch.Limit(maxSize)}" +
+            (failure is null ? "." : $"; {failure}."));
+    }
+
+    private string FixedSizeMessage(string layer)
+    {
+        var (w, h) = ExportSize!.Value;
+        return $"Layer '{layer}' of '{Name}' computes only at the model's export size {w}×{h} (it follows a part of the graph " +
+            "fixed to that size, such as a classifier reshaped to a constant shape); dream on an earlier layer, or export the " +
+            "model with dynamic height and width.";
     }
 }

@@ -90,9 +90,7 @@ internal sealed class OnnxGraph : IDisposable
     /// </summary>
     public Tensor?[] Run(Tensor input, ReadOnlySpan<int> targets)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var values = (Tensor?[])_template.Clone();
-        values[InputId] = input;
+        var values = NewValues(input);
         var last = -1;
         foreach (var t in targets) last = Math.Max(last, _producer[t]);
         if (last < 0) return values;
@@ -114,31 +112,12 @@ internal sealed class OnnxGraph : IDisposable
         return values;
     }
 
-    /// <summary>
-    /// Runs operators up to index <paramref name="lastOp"/>, going on past failures (e.g. an input too small for a
-    /// layer): a failed operator's outputs, and everything depending on them, stay null. Used for shape probing.
-    /// </summary>
-    public Tensor?[] RunTolerant(Tensor input, int lastOp)
+    /// <summary>A fresh value table for one run: the graph's constants, and <paramref name="input"/> at <see cref="InputId"/>.</summary>
+    public Tensor?[] NewValues(Tensor input)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var values = (Tensor?[])_template.Clone();
         values[InputId] = input;
-        for (var i = 0; i <= lastOp && i < _ops.Length; i++)
-        {
-            var op = _ops[i];
-            if (op.ReferencedValues.Any(id => values[id] is null)) continue;
-            try
-            {
-                op.Run(values);
-            }
-#pragma warning disable CA1031 // Probing: any failure (native size errors included) means "not computable at this size".
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-                foreach (var o in op.Outputs)
-                    if (o >= 0) values[o] = null;
-            }
-        }
         return values;
     }
 

@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using DeepDream.Models.Onnx.Operators;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -122,7 +123,7 @@ internal static class OnnxGraphBuilder
             }
             catch (Exception e) when (e is not OnnxModelLoadError and not OnnxFormatException)
             {
-                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {Diagnostics.NativeErrors.Summary(e)}", e);
+                throw new OnnxModelLoadError($"node '{node.DisplayName}' ({node.OpType}) could not be built: {NativeErrors.Summary(e)}", e);
             }
         }
 

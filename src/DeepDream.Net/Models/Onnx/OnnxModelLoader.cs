@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using System.Buffers;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -11,7 +12,7 @@ internal static class OnnxModelLoader
 {
     public static OnnxFeatureExtractor LoadFile(string path, Preprocessing preprocessing, OnnxImportOptions options, Device device)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        Guard.NotBlank(path, nameof(path));
         ArgumentNullException.ThrowIfNull(preprocessing);
         ArgumentNullException.ThrowIfNull(options);
         var full = Path.GetFullPath(path);
@@ -96,7 +97,7 @@ internal static class OnnxModelLoader
         catch (Exception e) when (e is ExternalException or InvalidOperationException or ArgumentException or IOException
             or OverflowException or IndexOutOfRangeException or KeyNotFoundException or OutOfMemoryException or UnauthorizedAccessException)
         {
-            throw new ModelLoadException($"{Capitalize(source)} could not be loaded: {Diagnostics.NativeErrors.Summary(e)}", e);
+            throw new ModelLoadException($"{Capitalize(source)} could not be loaded: {NativeErrors.Summary(e)}", e);
         }
     }
 

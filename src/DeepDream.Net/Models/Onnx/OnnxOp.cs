@@ -171,6 +171,17 @@ internal static class HostInts
     }
 }
 
+/// <summary>
+/// A node cannot run because the graph does not fit together (a convolution's weight expects another channel count than
+/// its input has): no input size can fix it, so size probes report it at once.
+/// </summary>
+internal sealed class OnnxStructureException : InvalidOperationException
+{
+    public OnnxStructureException(string message) : base(message) { }
+    public OnnxStructureException() { }
+    public OnnxStructureException(string message, Exception innerException) : base(message, innerException) { }
+}
+
 /// <summary>An import problem found while building a node; the loader wraps it into a <see cref="ModelLoadException"/> naming the file.</summary>
 internal sealed class OnnxModelLoadError : Exception
 {

@@ -56,8 +56,11 @@ internal sealed record TorchVisionArchitecture(
             ResNet("wide_resnet50_2", n => torchvision.models.wide_resnet50_2(num_classes: n)),
             ResNet("wide_resnet101_2", n => torchvision.models.wide_resnet101_2(num_classes: n)),
             ResNet("resnext50_32x4d", n => torchvision.models.resnext50_32x4d(num_classes: n)),
-            ResNet("resnext101_32x8d", n => torchvision.models.resnext101_32x8d(num_classes: n)),
-            ResNet("resnext101_64x4d", n => torchvision.models.resnext101_64x4d(num_classes: n)),
+            // TorchSharp's resnext101_32x8d/resnext101_64x4d (0.107, still so upstream) build the ResNet50 layout [3, 4, 6, 3];
+            // torchvision's have ResNet101's [3, 4, 23, 3] with grouped bottlenecks, which resnet101 builds when given
+            // the groups and width per group.
+            ResNet("resnext101_32x8d", n => torchvision.models.resnet101(num_classes: n, groups: 32, width_per_group: 8)),
+            ResNet("resnext101_64x4d", n => torchvision.models.resnet101(num_classes: n, groups: 64, width_per_group: 4)),
             new("googlenet", n => torchvision.models.googlenet(num_classes: n, transform_input: false),
                 m => Head(m, s_googLeNetTrunk, ["avgpool", "dropout", "fc"], (c, x) => c[2].call(c[1].call(c[0].call(x).flatten(1)))),
                 UsesTransformInput: true, OptionalPrefixes: [], IgnoredPrefixes: ["aux1.", "aux2."], DefaultLayer: "inception4c"),

@@ -61,8 +61,8 @@ internal sealed class ConvOp : OnnxOp
             throw new InvalidOperationException($"Conv node '{NodeName}' needs a rank-{_strides.Length + 2} input (N×C×spatial), got shape [{string.Join(", ", x.shape)}]");
         var channels = _inputChannels > 0 ? _inputChannels : w.shape[1] * _groups;
         if (x.shape[1] != channels)
-            throw new InvalidOperationException(
-                $"Conv node '{NodeName}' expects {channels} input channels (weight [{string.Join(", ", w.shape)}], group {_groups}) but its input has {x.shape[1]} (shape [{string.Join(", ", x.shape)}])");
+            throw new OnnxStructureException(
+                $"Conv node '{NodeName}': its weight [{string.Join(", ", w.shape)}] (group {_groups}) expects {channels} input channels, but its input has {x.shape[1]} (shape [{string.Join(", ", x.shape)}])");
         if (_pads.NeedsExplicitPad) x = F.pad(x, _pads.ExplicitFor(x));
         var y = _strides.Length switch
         {
