@@ -26,8 +26,8 @@ internal static class CoherenceBenchmark
 
     public static int Run(string[] args)
     {
-        var frames = Option(args, "--frames") ?? 24;
-        var append = args.SkipWhile(a => a != "--append").Skip(1).FirstOrDefault();
+        var frames = ConsoleModes.Option(args, "--frames") ?? 24;
+        var append = ConsoleModes.Text(args, "--append");
         using var model = DreamModels.ResNet18();
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Coherence, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {Results.LoadAverage()}");
@@ -199,7 +199,7 @@ internal static class CoherenceBenchmark
                 using var current = motion.Apply(photo);
                 var field = flow.Estimate(current, photo);
                 errors.Add(EndPointError(field, motion));
-                ms = Median(() => flow.Estimate(current, photo));
+                ms = ConsoleModes.Median(7, () => flow.Estimate(current, photo));
             }
             var size = maxSide == 0 ? "640×360" : $"{Math.Round(640.0 * maxSide / 640)}×{Math.Round(360.0 * maxSide / 640)}";
             text.AppendLine(CultureInfo.InvariantCulture, $"| {(maxSide == 0 ? "0 (full size)" : maxSide.ToString(CultureInfo.InvariantCulture))} | {size} | {string.Join(" | ", errors.Select(e => e.ToString("F3", CultureInfo.InvariantCulture)))} | {ms:F1} |");
@@ -224,31 +224,11 @@ internal static class CoherenceBenchmark
         return sum / count;
     }
 
-    private static double Median(Action action, int reps = 7)
-    {
-        action();
-        var times = new double[reps];
-        for (var i = 0; i < reps; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[reps / 2];
-    }
-
     private static byte[] Bytes(Image<Rgb24> image)
     {
         var bytes = new byte[image.Width * image.Height * 3];
         image.CopyPixelDataTo(bytes);
         return bytes;
-    }
-
-    private static int? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
     }
 
     /// <summary>Dreams every frame with the seed of frame 0 (the jitter repeats from frame to frame).</summary>

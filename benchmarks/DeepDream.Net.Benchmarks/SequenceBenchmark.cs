@@ -28,10 +28,10 @@ internal static class SequenceBenchmark
 
     public static int Run(string[] args)
     {
-        var frames = Option(args, "--frames") ?? 24;
-        var octaves = Option(args, "--octaves") ?? 2;
-        var steps = Option(args, "--steps") ?? 5;
-        var append = args.SkipWhile(a => a != "--append").Skip(1).FirstOrDefault();
+        var frames = ConsoleModes.Option(args, "--frames") ?? 24;
+        var octaves = ConsoleModes.Option(args, "--octaves") ?? 2;
+        var steps = ConsoleModes.Option(args, "--steps") ?? 5;
+        var append = ConsoleModes.Text(args, "--append");
         var ffmpeg = Ffmpeg.Locate();
         var work = Directory.CreateTempSubdirectory("deepdream-seqbench-").FullName;
         try
@@ -144,17 +144,17 @@ internal static class SequenceBenchmark
             var list = new List<(string, double)>
             {
                 ("decode (ffmpeg → raw RGB pipe → image); read ahead, overlapped with dreaming", decodeMs),
-                ("Farnebäck flow (frames scaled to 320 px); read ahead, overlapped with dreaming", Median(() => flow.Estimate(current, previous))),
-                ("Farnebäck flow at full size (MaxSide 0), for comparison", Median(() => new FarnebackFlow { MaxSide = 0 }.Estimate(current, previous))),
-                ("temporal blend (warp + add)", Median(() => TemporalBlend.Apply(current, previous, dreamed, field, 0.5).Dispose())),
-                ("zoom transform", Median(() => new ZoomMotion(1.05, 0.5).Apply(current).Dispose())),
-                ("PNG encode (fastest deflate, Sub filter), in memory", Median(() =>
+                ("Farnebäck flow (frames scaled to 320 px); read ahead, overlapped with dreaming", ConsoleModes.Median(7, () => flow.Estimate(current, previous))),
+                ("Farnebäck flow at full size (MaxSide 0), for comparison", ConsoleModes.Median(7, () => new FarnebackFlow { MaxSide = 0 }.Estimate(current, previous))),
+                ("temporal blend (warp + add)", ConsoleModes.Median(7, () => TemporalBlend.Apply(current, previous, dreamed, field, 0.5).Dispose())),
+                ("zoom transform", ConsoleModes.Median(7, () => new ZoomMotion(1.05, 0.5).Apply(current).Dispose())),
+                ("PNG encode (fastest deflate, Sub filter), in memory", ConsoleModes.Median(7, () =>
                 {
                     using var m = new MemoryStream();
                     current.Save(m, png);
                 })),
-                ("frame commit (PNG file written atomically, manifest on schedule)", Median(() => job.Commit(new SequenceFrame(index++, current, 1, default, default, default)))),
-                ("PNG decode (a resumed run's earlier frames)", Median(() =>
+                ("frame commit (PNG file written atomically, manifest on schedule)", ConsoleModes.Median(7, () => job.Commit(new SequenceFrame(index++, current, 1, default, default, default)))),
+                ("PNG decode (a resumed run's earlier frames)", ConsoleModes.Median(7, () =>
                 {
                     encoded.Position = 0;
                     Image.Load<Rgb24>(encoded).Dispose();
@@ -176,25 +176,5 @@ internal static class SequenceBenchmark
         }
     }
 
-    private static double Median(Action action, int reps = 7)
-    {
-        action();
-        var times = new double[reps];
-        for (var i = 0; i < reps; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[reps / 2];
-    }
-
     private static string Inv(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static int? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
-    }
 }
