@@ -53,18 +53,18 @@ internal static class CoherenceBenchmark
             text.AppendLine(CultureInfo.InvariantCulture, $"| {name} | source | {Consecutive(source):F2} | {Compensated(source, pan):F2} | |");
             using var dreamer = new DreamBuilder().UseModel(model, ownsModel: false).Layer("layer3").Octaves(2).Steps(steps).Build();
             double? alone = null;
-            foreach (var (label, blend, flow, fixedSeed) in new (string, double, IOpticalFlow?, bool)[]
+            foreach (var (label, blend, flow, seedPerFrame) in new (string, double, IOpticalFlow?, bool)[]
             {
                 ("no blend (--blend 0)", 0, null, false),
                 ("blend 0.5, no flow (--flow none)", 0.5, null, false),
                 ("blend 0.5, Farnebäck flow (default)", 0.5, new FarnebackFlow(), false),
                 ("blend 0.7, Farnebäck flow", 0.7, new FarnebackFlow(), false),
-                ("no blend, one seed for every frame", 0, null, true),
-                ("blend 0.5, Farnebäck flow, one seed for every frame", 0.5, new FarnebackFlow(), true),
+                ("no blend, seed + k for frame k", 0, null, true),
+                ("blend 0.5, Farnebäck flow, seed + k for frame k", 0.5, new FarnebackFlow(), true),
             })
             {
                 using var frames = FrameFolder.Open(folder, new FrameRate(24));
-                IFrameDreamer frameDreamer = fixedSeed ? new FixedSeed(FrameDreamer.From(dreamer)) : FrameDreamer.From(dreamer);
+                IFrameDreamer frameDreamer = seedPerFrame ? new SeedPerFrame(FrameDreamer.From(dreamer)) : FrameDreamer.From(dreamer);
                 var output = new List<Image<Rgb24>>();
                 var clock = Stopwatch.StartNew();
                 foreach (var frame in Collect(VideoSequence.RunAsync(frameDreamer, frames, new VideoOptions(1) { Blend = blend, Flow = flow }))) output.Add(frame);
@@ -231,15 +231,12 @@ internal static class CoherenceBenchmark
         return bytes;
     }
 
-    /// <summary>Dreams every frame with the seed of frame 0 (the jitter repeats from frame to frame).</summary>
-    private sealed class FixedSeed(IFrameDreamer inner) : IFrameDreamer
+    /// <summary>Dreams the k-th frame it is given with seed + k, as a zoom does (a video uses one seed for every frame).</summary>
+    private sealed class SeedPerFrame(IFrameDreamer inner) : IFrameDreamer
     {
-        private int? _seed;
+        private int _frames;
 
-        public Image<Rgb24> DreamFrame(Image<Rgb24> frame, int seed, IProgress<DreamProgress>? progress, CancellationToken cancellationToken)
-        {
-            _seed ??= seed;
-            return inner.DreamFrame(frame, _seed.Value, progress, cancellationToken);
-        }
+        public Image<Rgb24> DreamFrame(Image<Rgb24> frame, int seed, IProgress<DreamProgress>? progress, CancellationToken cancellationToken) =>
+            inner.DreamFrame(frame, unchecked(seed + _frames++), progress, cancellationToken);
     }
 }
