@@ -44,6 +44,7 @@ if (!markdownOnly)
             foreach (var tile in figure.Tiles)
             {
                 var path = Path.Combine(docs, Markdown.ImagePath(section, tile));
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 await tile.Render(context, path);
                 paths.Add(path);
                 Console.WriteLine($"{context.Seconds,7:F1} s  {Path.GetRelativePath(docs, path)}");

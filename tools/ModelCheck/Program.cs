@@ -97,8 +97,12 @@ internal static class Program
             var layers = model.ListLayers(224, 224);
             result["layers"] = layers.Count;
             result["layers_computed_224"] = layers.Count(l => l.Shape.Count > 0);
-            var candidates = layers.Where(l => l.Shape.Count == 4 && l.Shape[2] >= 7 && l.Shape[3] >= 7 && l.Channels >= 32).ToList();
-            var layer = candidates.Count > 0 ? candidates[(int)(candidates.Count * 0.7)].Name : layers[^1].Name;
+            result["layers_fixed_size_256"] = model.ListLayers(256, 256).Count(l => l.FixedInputSize is not null);
+            // Dream at a feature map ~70% through the network that also computes away from the export size.
+            var movable = model.ListLayers(256, 256).Where(l => l.Shape.Count > 0).Select(l => l.Name).ToHashSet();
+            var candidates = layers.Where(l => movable.Contains(l.Name) && l.Shape.Count == 4 && l.Shape[2] >= 7 && l.Shape[3] >= 7 && l.Channels >= 32).ToList();
+            if (candidates.Count == 0) throw new InvalidOperationException("no layer to dream on computes at sizes other than the export size");
+            var layer = candidates[(int)(candidates.Count * 0.7)].Name;
             result["dream_layer"] = layer;
             ResetPeakMemory();
             var baseline = StatusKb("VmRSS");
