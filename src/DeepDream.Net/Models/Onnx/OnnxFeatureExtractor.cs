@@ -67,7 +67,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <inheritdoc />
     /// <remarks>
     /// Node outputs that hold integers or booleans (shape arithmetic such as <c>Shape</c>, <c>Gather</c> of a shape, masks)
-    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once, with a probe at a small size, on first use.
+    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once,
+    /// with a probe at the export size (224×224 when the file declares none), on first use.
     /// </remarks>
     public IReadOnlyList<string> LayerNames => _layerNames.Value;
 
@@ -241,12 +242,12 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     }
 
     /// <summary>
-    /// The value names whose tensors are floating point and not single numbers at a small probe size (kept when the probe
-    /// cannot tell).
+    /// The value names whose tensors are floating point and not single numbers in a probe at the reference size (kept when
+    /// the probe cannot tell).
     /// </summary>
     private List<string> WithoutShapeArithmetic(List<string> names)
     {
-        var (w, h) = ExportSize ?? (96, 96);
+        var (w, h) = ReferenceSize;
         var probe = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
         return [.. names.Where(n => probe.Floating[_layerIds[n]] != false && probe.Shapes[_layerIds[n]] is not [])];
     }
