@@ -107,6 +107,7 @@ internal static class Program
             var layer = candidates[(int)(candidates.Count * 0.7)].Name;
             result["dream_layer_fixed_size"] = fixedSize.Contains(layer);
             result["dream_layer"] = layer;
+            result["rss_before_probe_mb"] = StatusKb("VmRSS") / 1024;
             ResetPeakMemory();
             var baseline = StatusKb("VmRSS");
             result["min_size"] = model.GetMinimumInputSize([layer]);
@@ -119,6 +120,7 @@ internal static class Program
                 result["min_size_logits"] = e.Message;
             }
             result["probe_peak_mb"] = (StatusKb("VmHWM") - baseline) / 1024;
+            result["probe_peak_rss_mb"] = StatusKb("VmHWM") / 1024;
             using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(160, 120);
             for (var y = 0; y < 120; y++)
                 for (var x = 0; x < 160; x++)
