@@ -75,7 +75,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <summary>
     /// The alias <c>layer3</c> when the model has one (the embedded ResNet18, or your own
     /// <see cref="OnnxImportOptions.LayerAliases"/>); otherwise the last node output, in graph order, that on a 224×224
-    /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side): the end of the stride-16
+    /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side) and that every later
+    /// computation goes through (not a value inside a residual block or an Inception branch): the end of the stride-16
     /// stage, where the classic deep dream layers sit. <see langword="null"/> when no node output qualifies. Found once,
     /// with one forward pass, on first use.
     /// </summary>
@@ -208,9 +209,13 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         _preprocessing.Dispose();
     }
 
-    private string? FindDefaultLayer() =>
-        Aliases.ContainsKey(ResNetAliases.DefaultLayer) ? ResNetAliases.DefaultLayer
-            : DefaultLayerRule.Pick(ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize), preferBlocks: false);
+    private string? FindDefaultLayer()
+    {
+        if (Aliases.ContainsKey(ResNetAliases.DefaultLayer)) return ResNetAliases.DefaultLayer;
+        var layers = ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize);
+        var boundaries = OnnxStageBoundaries.Find(_graph, layers.Where(l => l.Shape.Count == 4).Select(l => _layerIds[l.Name]));
+        return DefaultLayerRule.Pick(layers, preferBlocks: false, name => boundaries.Contains(_layerIds[name]));
+    }
 
     private int Resolve(string layer)
     {
