@@ -5,7 +5,8 @@ namespace DeepDream.Benchmarks;
 /// <summary>
 /// Entry point. <c>dotnet run -c Release -- --filter '*'</c> runs the BenchmarkDotNet suite (any BenchmarkDotNet argument
 /// works; add <c>--smoke</c> for a one-iteration check with 2 steps per octave). Console modes, each in a fresh process:
-/// <c>peak-memory reference|SIDE [--octaves N] [--steps N]</c> and <c>profile</c>, <c>shapes</c> (the convolutions and FLOP counts of the reference workload).
+/// <c>peak-memory reference|SIDE [--octaves N] [--steps N]</c> and <c>profile</c>, <c>shapes</c> (the convolutions and FLOP counts of the reference workload),
+/// <c>sequences</c> (zoom and video frames per second and the share not dreaming), <c>coherence</c> (flicker of dreamed video).
 /// </summary>
 public static class Program
 {
@@ -15,6 +16,8 @@ public static class Program
         if (args.Length > 0 && args[0] == "profile") return Profiler.Run(args[1..]);
         if (args.Length > 0 && args[0] == "shapes") return Profiler.Shapes();
         if (args.Length > 0 && args[0] == "repeat") return Profiler.Repeat(args[1..]);
+        if (args.Length > 0 && args[0] == "sequences") return SequenceBenchmark.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "coherence") return CoherenceBenchmark.Run(args[1..]);
 
         var smoke = args.Contains("--smoke");
         args = [.. args.Where(a => a != "--smoke")];
