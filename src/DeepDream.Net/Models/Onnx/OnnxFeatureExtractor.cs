@@ -26,13 +26,16 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private OnnxShapeProbe? _probe;
     private HashSet<int>? _fixedSizeLayers;
     private readonly Lazy<IReadOnlyList<string>> _layerNames;
+    private readonly bool _resizeForFixedSizeLayers;
     private PreprocessingTensors _preprocessing;
     private readonly Lazy<string?> _defaultLayer;
     private bool _disposed;
 
-    internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device)
+    internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device,
+        bool resizeForFixedSizeLayers = false)
     {
         _graph = graph;
+        _resizeForFixedSizeLayers = resizeForFixedSizeLayers;
         Name = name;
         Preprocessing = preprocessing;
         Device = device;
@@ -64,7 +67,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <inheritdoc />
     /// <remarks>
     /// Node outputs that hold integers or booleans (shape arithmetic such as <c>Shape</c>, <c>Gather</c> of a shape, masks)
-    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once, with a probe at a small size, on first use.
+    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once,
+    /// with a probe at the export size (224×224 when the file declares none), on first use.
     /// </remarks>
     public IReadOnlyList<string> LayerNames => _layerNames.Value;
 
@@ -147,7 +151,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
         var preprocessing = _preprocessing; // one read: To() may swap it on another thread
         using var scope = NewDisposeScope();
-        var x = preprocessing.Apply(image);
+        var x = preprocessing.Apply(FitFixedSizeLayers(image, ids));
         if (_graph.ChannelsLast) x = OnnxGraph.Prepare(x, channelsLast: true);
         IReadOnlyList<Tensor?> values;
         try
@@ -243,12 +247,12 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     }
 
     /// <summary>
-    /// The value names whose tensors are floating point and not single numbers at a small probe size (kept when the probe
-    /// cannot tell).
+    /// The value names whose tensors are floating point and not single numbers in a probe at the reference size (kept when
+    /// the probe cannot tell).
     /// </summary>
     private List<string> WithoutShapeArithmetic(List<string> names)
     {
-        var (w, h) = ExportSize ?? (96, 96);
+        var (w, h) = ReferenceSize;
         var probe = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
         return [.. names.Where(n => probe.Floating[_layerIds[n]] != false && probe.Shapes[_layerIds[n]] is not [])];
     }
@@ -282,11 +286,24 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return candidates;
     }
 
+    /// <summary>
+    /// With <see cref="OnnxImportOptions.ResizeForFixedSizeLayers"/>: the image resized (bilinear, differentiable) to the
+    /// size the requested fixed-size layers compute at; otherwise the image itself.
+    /// </summary>
+    private Tensor FitFixedSizeLayers(Tensor image, int[] ids)
+    {
+        if (!_resizeForFixedSizeLayers || !ids.Any(FixedSizeLayers.Contains)) return image;
+        var (w, h) = ReferenceSize;
+        if (image.shape[2] == h && image.shape[3] == w) return image;
+        return nn.functional.interpolate(image, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
     private bool Computes(int id, int size) => Probe.Run(ProbeInput(size, size), _graph.ProducerOf(id)).Computed(id);
 
     private int ProbeMinimum(int id, string layer)
     {
-        if (FixedSizeLayers.Contains(id)) throw new ModelLoadException(FixedSizeMessage(layer));
+        if (FixedSizeLayers.Contains(id))
+            return _resizeForFixedSizeLayers ? 1 : throw new ModelLoadException(FixedSizeMessage(layer));
         var measured = Probe.Run(ProbeInput(MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize), _graph.ProducerOf(id));
         if (measured.Structural && !measured.Computed(id)) throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed at any input size: {measured.FirstFailure}.");
         var maxSize = MinimumSizeSearch.AffordableSize(measured.PeakBytes);
@@ -304,9 +321,9 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         var (w, h) = ReferenceSize;
         return ExportSize is not null
             ? $"Layer '{layer}' of '{Name}' computes only at the model's export size {w}×{h} (it follows a part of the graph " +
-              "fixed to that size, such as a classifier reshaped to a constant shape); dream on an earlier layer, or export the " +
-              "model with dynamic height and width."
+              "fixed to that size, such as a classifier reshaped to a constant shape); dream on an earlier layer, export the " +
+              "model with dynamic height and width, or set OnnxImportOptions.ResizeForFixedSizeLayers."
             : $"Layer '{layer}' of '{Name}' computes only at {w}×{h} (it follows a part of the graph fixed to that size, such " +
-              "as a transformer's positional embeddings); dream on an earlier layer.";
+              "as a transformer's positional embeddings); dream on an earlier layer, or set OnnxImportOptions.ResizeForFixedSizeLayers.";
     }
 }
