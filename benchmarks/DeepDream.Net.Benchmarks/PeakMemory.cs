@@ -22,8 +22,8 @@ internal static class PeakMemory
             return 2;
         }
         var which = args[0];
-        int? octaves = Option(args, "--octaves"), steps = Option(args, "--steps"), tile = Option(args, "--tile");
-        var append = args.SkipWhile(a => a != "--append").Skip(1).FirstOrDefault();
+        int? octaves = ConsoleModes.Option(args, "--octaves"), steps = ConsoleModes.Option(args, "--steps"), tile = ConsoleModes.Option(args, "--tile");
+        var append = ConsoleModes.Text(args, "--append");
 
         var clock = Stopwatch.StartNew();
         using var model = DreamModels.ResNet18();
@@ -52,12 +52,6 @@ internal static class PeakMemory
         Console.WriteLine(line);
         if (append is not null) File.AppendAllText(append, line + Environment.NewLine);
         return 0;
-    }
-
-    private static int? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
     }
 
     /// <summary>A kB value from /proc/self/status (0 where unavailable).</summary>

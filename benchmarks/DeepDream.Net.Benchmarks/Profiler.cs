@@ -20,8 +20,8 @@ internal static class Profiler
 {
     public static int Run(string[] args)
     {
-        var reps = Option(args, "--reps") ?? 10;
-        if (Option(args, "--threads") is { } threads) torch.set_num_threads(threads);
+        var reps = ConsoleModes.Option(args, "--reps") ?? 10;
+        if (ConsoleModes.Option(args, "--threads") is { } threads) torch.set_num_threads(threads);
         Console.WriteLine($"threads: {torch.get_num_threads()}, reps: {reps}");
 
         using var model = DreamModels.ResNet18();
@@ -42,20 +42,20 @@ internal static class Profiler
             using var scope = NewDisposeScope();
             var x = DreamLoop.Resize(full, size).contiguous();
             using var raw = new ConvBaseline(ConvShapes.Of(model, size.Height, size.Width));
-            var tRaw = Median(reps, raw.Run);
-            var tForward = Median(reps, () =>
+            var tRaw = ConsoleModes.Median(reps, raw.Run);
+            var tForward = ConsoleModes.Median(reps, () =>
             {
                 using var s = NewDisposeScope();
                 using var noGrad = no_grad();
                 _ = model.Extract(x, [Workload.Layer]);
             });
-            var tGrad = Median(reps, () =>
+            var tGrad = ConsoleModes.Median(reps, () =>
             {
                 using var s = NewDisposeScope();
                 _ = gradients.Compute(x, wantValue: false);
             });
             using var g = gradients.Compute(x, wantValue: false).Gradient.detach();
-            var tOther = Median(reps, () =>
+            var tOther = ConsoleModes.Median(reps, () =>
             {
                 using var s = NewDisposeScope();
                 using var noGrad = no_grad();
@@ -116,8 +116,8 @@ internal static class Profiler
     /// </summary>
     public static int Convs(string[] args)
     {
-        var reps = Option(args, "--reps") ?? 5;
-        if (Option(args, "--threads") is { } threads) torch.set_num_threads(threads);
+        var reps = ConsoleModes.Option(args, "--reps") ?? 5;
+        if (ConsoleModes.Option(args, "--threads") is { } threads) torch.set_num_threads(threads);
         using var model = DreamModels.ResNet18();
         var info = SixLabors.ImageSharp.Image.Identify(Workload.ImagePath(Workload.ReferenceImage));
         var sizes = Workload.OctaveSizes(model, info.Width, info.Height);
@@ -137,8 +137,8 @@ internal static class Profiler
                 {
                     var b = baselines[f];
                     var index = i;
-                    var fwd = Median(reps, () => b.RunOne(index, backward: false));
-                    var both = Median(reps, () => b.RunOne(index, backward: true));
+                    var fwd = ConsoleModes.Median(reps, () => b.RunOne(index, backward: false));
+                    var both = ConsoleModes.Median(reps, () => b.RunOne(index, backward: true));
                     totals[f] += both;
                     cells.Add(string.Create(CultureInfo.InvariantCulture, $"{fwd:F2} / {both:F2} ({shapes[i].ForwardAndInputGradientFlops / both / 1e6:F0})"));
                 }
@@ -170,25 +170,5 @@ internal static class Profiler
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"pyramid step: forward {total / 2e9:F2} GFLOP, forward + input gradient {total / 1e9:F2} GFLOP; whole dream (×{DreamSettings.DefaultStepsPerOctave}): {DreamSettings.DefaultStepsPerOctave * total / 1e9:F0} GFLOP"));
         return 0;
-    }
-
-    private static double Median(int reps, Action action)
-    {
-        action();
-        var times = new double[reps];
-        for (var i = 0; i < reps; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            action();
-            times[i] = clock.Elapsed.TotalMilliseconds;
-        }
-        Array.Sort(times);
-        return times[reps / 2];
-    }
-
-    private static int? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
     }
 }

@@ -18,7 +18,8 @@ internal static class BatchDream
     /// <summary>Several inputs, or one folder.</summary>
     public static bool IsBatch(string[] inputs) => inputs.Length > 1 || Directory.Exists(inputs[0]);
 
-    public static Task<int> RunAsync(string[] inputs, string outputFolder, DreamOptionValues dream, bool restart, CliContext context, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string[] inputs, string outputFolder, DreamOptionValues dream, InputValues preparation, bool restart, CliContext context,
+        CancellationToken cancellationToken)
     {
         var total = Stopwatch.StartNew();
         var folder = Path.GetFullPath(outputFolder);
@@ -33,10 +34,11 @@ internal static class BatchDream
         {
             throw new FileAccessException($"Cannot create the output folder '{folder}': {e.Message}", e);
         }
+        ImageIO.CheckWritable(folder, "output folder");
         var manifestPath = Path.Combine(folder, ManifestName);
-        var stored = restart ? null : ReadManifest(manifestPath);
+        var stored = restart ? null : JobDescription.TryLoad(manifestPath);
         var seed = dream.Seed ?? (stored?.Settings.GetValueOrDefault("seed") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var earlier) ? earlier : dream.ChooseSeed(context));
-        var description = new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, new Dictionary<string, string>()));
+        var description = new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, preparation.Settings));
         if (stored is not null && description.DifferencesFrom(stored) is { Count: > 0 } differences)
         {
             throw new UsageException(
@@ -44,7 +46,7 @@ internal static class BatchDream
         }
         try
         {
-            AtomicWrite(manifestPath, description);
+            description.Save(manifestPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -66,8 +68,10 @@ internal static class BatchDream
                 try
                 {
                     using var input = ImageIO.Load(inputPath);
-                    using var result = loaded.Dreamer.Dream(input.Rgb, new DreamRunOptions { Seed = seed }, cancellationToken);
-                    ImageIO.Save(result.Image, input.Alpha, outputPath);
+                    using var prepared = preparation.Prepare(input);
+                    using var result = loaded.Dreamer.Dream(prepared.Start(seed), new DreamRunOptions { Seed = seed }, cancellationToken);
+                    using var recoloured = preparation.Finish(result.Image, prepared);
+                    ImageIO.Save(recoloured ?? result.Image, prepared.Alpha, outputPath);
                     written++;
                     if (!dream.Quiet)
                         context.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{n + 1}/{todo.Count}] wrote {outputPath} in {clock.Elapsed.TotalSeconds:0.0} s"));
@@ -123,24 +127,5 @@ internal static class BatchDream
             plan.Add((file, output));
         }
         return plan;
-    }
-
-    private static JobDescription? ReadManifest(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? JsonSerializer.Deserialize<JobDescription>(File.ReadAllText(path)) : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            return null;
-        }
-    }
-
-    private static void AtomicWrite(string path, JobDescription description)
-    {
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(description, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(temporary, path, overwrite: true);
     }
 }

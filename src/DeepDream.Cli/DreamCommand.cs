@@ -4,7 +4,11 @@ using System.Diagnostics;
 namespace DeepDream.Cli;
 
 /// <summary>The validated arguments of <c>deepdream dream</c>.</summary>
-internal sealed record DreamArguments(string Input, string Output, DreamOptionValues Dream, string? SaveOctaves);
+internal sealed record DreamArguments(string Input, string Output, DreamOptionValues Dream, string? SaveOctaves)
+{
+    /// <summary>--image-size, --original-colors and --init.</summary>
+    public InputValues Preparation { get; init; } = InputValues.None;
+}
 
 /// <summary><c>deepdream dream INPUT -o OUTPUT [options]</c>.</summary>
 internal static class DreamCommand
@@ -25,23 +29,25 @@ internal static class DreamCommand
         var saveOctaves = new Option<string?>("--save-octaves") { Description = "Also write the image after each octave (octave-1.png, ...) into this folder.", HelpName = "DIR" };
         var restart = new Option<bool>("--restart") { Description = "Several inputs: dream every image again, even those an earlier run of this batch finished." };
         var dream = new DreamOptions();
+        var preparation = new InputOptions();
 
         var command = new Command("dream", "Dream on an image and write the result.");
         command.Arguments.Add(input);
         command.Options.Add(output);
-        dream.AddTo(command, saveOctaves, restart);
+        dream.AddTo(command, [.. preparation.All, saveOctaves, restart]);
         dream.SetAction(command, context, (result, options, cancellationToken) =>
         {
             var inputs = result.GetRequiredValue(input);
+            var prepare = preparation.Read(result);
             // INPUT takes several values, so an unknown option lands there instead of being a parse error.
             if (inputs.FirstOrDefault(i => i.StartsWith('-') && i != ImageIO.StandardStream && !File.Exists(i) && !Directory.Exists(i)) is { } unknown)
                 throw new UsageException($"Unrecognized command or argument '{unknown}'. Run 'deepdream dream --help' for usage.");
             if (BatchDream.IsBatch(inputs))
             {
                 if (result.GetValue(saveOctaves) is not null) throw new UsageException("--save-octaves works with one input image; dream the images one at a time to keep their octaves.");
-                return BatchDream.RunAsync(inputs, result.GetRequiredValue(output), options, result.GetValue(restart), context, cancellationToken);
+                return BatchDream.RunAsync(inputs, result.GetRequiredValue(output), options, prepare, result.GetValue(restart), context, cancellationToken);
             }
-            var arguments = Validate(inputs[0], result.GetRequiredValue(output), options, result.GetValue(saveOctaves));
+            var arguments = Validate(inputs[0], result.GetRequiredValue(output), options, result.GetValue(saveOctaves)) with { Preparation = prepare };
             return DreamRunner.RunAsync(arguments, context, cancellationToken);
         });
         return command;
@@ -87,7 +93,8 @@ internal static class DreamRunner
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
+        using var prepared = args.Preparation.Prepare(input);
+        using var loaded = LoadedDreamer.Load(dream, context, cancellationToken, channelSource: prepared.Original);
         var dreamer = loaded.Dreamer;
         var seed = dream.ChooseSeed(context);
         var mode = dream.ProgressMode(context);
@@ -103,7 +110,7 @@ internal static class DreamRunner
         DreamResult result;
         try
         {
-            result = dreamer.Dream(input.Rgb, options, cancellationToken);
+            result = dreamer.Dream(prepared.Start(seed), options, cancellationToken);
         }
         finally
         {
@@ -115,7 +122,10 @@ internal static class DreamRunner
             cancellationToken.ThrowIfCancellationRequested();
             // A cancel during the save either comes before the new file replaces the old one (exit 130, old file kept) or
             // after (exit 0, the new file is complete).
-            ImageIO.Save(result.Image, input.Alpha, output, cancellationToken);
+            using (var recoloured = args.Preparation.Finish(result.Image, prepared))
+            {
+                ImageIO.Save(recoloured ?? result.Image, prepared.Alpha, output, cancellationToken);
+            }
             var totalSeconds = total.Elapsed.TotalSeconds;
             var written = output == ImageIO.StandardStream ? "a PNG to standard output" : args.Output;
             if (!dream.Quiet)

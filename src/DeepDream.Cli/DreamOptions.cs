@@ -27,6 +27,9 @@ internal sealed record DreamOptionValues(
     bool Quiet,
     bool Verbose)
 {
+    /// <summary>The regularizers, step rule and automatic channel choice (--flip ... --step-rule, --channels strongest:K).</summary>
+    public TransformValues Transforms { get; init; } = TransformValues.None;
+
     /// <summary>The objective the layers, channels and guide describe.</summary>
     public Objective BuildObjective(Image<Rgb24>? guide)
     {
@@ -69,7 +72,11 @@ internal sealed class DreamOptions
         Arity = ArgumentArity.OneOrMore,
     };
 
-    public Option<string?> Channels { get; } = new("--channels") { Description = "Only these channels of the layer, e.g. 0-15,42.", HelpName = "LIST" };
+    public Option<string?> Channels { get; } = new("--channels")
+    {
+        Description = "Only these channels of the layer, e.g. 0-15,42; or strongest:K, the K channels the layer responds to most in the input image.",
+        HelpName = "LIST|strongest:K",
+    };
 
     public Option<string?> Guide { get; } = new("--guide") { Description = "Guided dreaming: pull the layer's features towards those of this image.", HelpName = "IMAGE" };
 
@@ -94,6 +101,9 @@ internal sealed class DreamOptions
         HelpName = "fp32|bf16",
     };
 
+    /// <summary>The regularizer and step-rule options.</summary>
+    public TransformOptions Transforms { get; } = new();
+
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object on stdout when done: paths, sizes, model, settings, seed, timings, octaves." };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress output." };
@@ -101,7 +111,7 @@ internal sealed class DreamOptions
     public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Library log output on stderr, and stack traces on errors." };
 
     /// <summary>The objective and schedule options, in help order (model options come first, the switches last).</summary>
-    private IEnumerable<Option> DreamSettingOptions => [Layer, Channels, Guide, Octaves, OctaveScale, Steps, StepSize, Jitter, Seed, TileSize, Precision];
+    private IEnumerable<Option> DreamSettingOptions => [Layer, Channels, Guide, Octaves, OctaveScale, Steps, StepSize, Jitter, .. Transforms.All, Seed, TileSize, Precision];
 
     /// <summary>Adds the model and dream-setting options; <paramref name="commandOptions"/> (the command's own) go between them and the switches.</summary>
     public void AddTo(Command command, params Option[] commandOptions)
@@ -131,11 +141,24 @@ internal sealed class DreamOptions
     }
 
     /// <summary>Validates the dream options; throws <see cref="UsageException"/> (exit 2) before anything is loaded.</summary>
-    public DreamOptionValues Read(ParseResult result) => Validate(
-        ModelResolver.Resolve(Model.Read(result)), result.GetValue(Layer), result.GetValue(Channels), result.GetValue(Guide),
-        result.GetValue(Octaves), result.GetRequiredValue(OctaveScale), result.GetValue(Steps), result.GetRequiredValue(StepSize),
-        result.GetValue(Jitter), result.GetValue(Seed), result.GetValue(TileSize), result.GetRequiredValue(Precision), result.GetValue(Json), result.GetValue(Quiet),
-        result.GetValue(Verbose));
+    public DreamOptionValues Read(ParseResult result)
+    {
+        var channels = result.GetValue(Channels);
+        var transforms = Transforms.Read(result, channels);
+        var values = Validate(
+            ModelResolver.Resolve(Model.Read(result)), result.GetValue(Layer), transforms.StrongestChannels is null ? channels : null, result.GetValue(Guide),
+            result.GetValue(Octaves), result.GetRequiredValue(OctaveScale), result.GetValue(Steps), result.GetRequiredValue(StepSize),
+            result.GetValue(Jitter), result.GetValue(Seed), result.GetValue(TileSize), result.GetRequiredValue(Precision), result.GetValue(Json), result.GetValue(Quiet),
+            result.GetValue(Verbose));
+        if (transforms.StrongestChannels is not null && values.Layers.Count > 1)
+            throw new UsageException("--channels strongest:K applies to a single layer, but several --layer values were given; use one --layer with --channels.");
+        if (transforms.StrongestChannels is not null && values.Guide is not null)
+            throw new UsageException("--guide and --channels cannot be combined; guided dreaming uses all channels of the layer.");
+        // The Laplacian rule has its own default step (the notebook's); an explicit --step-size applies to either rule.
+        var stepSizeGiven = result.GetResult(StepSize) is { Implicit: false };
+        if (transforms.LaplacianLevels > 0 && !stepSizeGiven) values = values with { StepSize = Schedules.LaplacianStepRule.DefaultStepSize };
+        return values with { Transforms = transforms };
+    }
 
     /// <summary>The largest --tile-size: 8192² pixels already need tens of GB for one forward and backward pass.</summary>
     internal const int MaxTileSize = 8192;

@@ -37,18 +37,7 @@ internal static class ImageIO
         Func<LoadedImage> load = path == StandardStream
             ? () => ImageLoader.Load(Console.OpenStandardInput(), "standard input", options)
             : () => ImageLoader.Load(path, options);
-        if (!cancellationToken.CanBeCanceled) return load();
-        var task = Task.Run(load, CancellationToken.None);
-        try
-        {
-            return task.WaitAsync(cancellationToken).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException)
-        {
-            // The blocked read may still finish later: release what it returns.
-            _ = task.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-            throw;
-        }
+        return Interruptible.RunDisposable(load, cancellationToken);
     }
 
     /// <summary>The path as reports show it: the full path, or <c>-</c> for standard input/output.</summary>

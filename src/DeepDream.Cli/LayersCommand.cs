@@ -28,10 +28,13 @@ internal static class LayersCommand
             {
                 var request = ModelResolver.Resolve(model.Read(result));
                 var (width, height) = ValueParsers.ParseSize(result.GetRequiredValue(size), "--size");
-                cancellationToken.ThrowIfCancellationRequested();
-                using var extractor = ModelResolver.Load(request, context.ModelFactory);
-                var layers = extractor.ListLayers(width, height);
-                context.Out.Write(FormatTable(extractor.Name, width, height, layers, extractor.DefaultLayer));
+                // Loading and running a crafted model may take long: Ctrl-C ends the wait at once.
+                var table = Interruptible.Run(() =>
+                {
+                    using var extractor = ModelResolver.Load(request, context.ModelFactory);
+                    return FormatTable(extractor.Name, width, height, extractor.ListLayers(width, height), extractor.DefaultLayer);
+                }, cancellationToken);
+                context.Out.Write(table);
                 context.Out.Flush();
                 return Task.FromResult(ExitCodes.Success);
             }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DeepDream.Imaging;
+using DeepDream.Objectives;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -34,11 +35,28 @@ internal sealed class LoadedDreamer : IDisposable
     /// <summary>Seconds spent loading the model and building the dreamer.</summary>
     public double LoadSeconds { get; }
 
-    /// <summary>Loads the guide and the model and builds the dreamer; guide warnings go to stderr unless --quiet.</summary>
+    /// <summary>
+    /// Loads the guide and the model and builds the dreamer; guide warnings go to stderr unless --quiet. Ctrl-C ends the
+    /// wait at once, however long a crafted model takes to load or probe. With <c>--channels strongest:K</c> the channels
+    /// are chosen from <paramref name="channelSource"/> (the input image).
+    /// </summary>
     /// <exception cref="ImageLoadException">The guide cannot be read.</exception>
     /// <exception cref="UsageException">The objective does not fit the model (unknown layer, bad tile size...).</exception>
     /// <exception cref="ModelLoadException">The model cannot be loaded.</exception>
-    public static LoadedDreamer Load(DreamOptionValues options, CliContext context, CancellationToken cancellationToken)
+    /// <exception cref="OperationCanceledException">Cancelled while loading.</exception>
+    public static LoadedDreamer Load(DreamOptionValues options, CliContext context, CancellationToken cancellationToken,
+        SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>? channelSource = null)
+    {
+        if (options.Transforms.StrongestChannels is not null && channelSource is null)
+        {
+            throw new UsageException(
+                "--channels strongest:K chooses the channels from the input image, so it works with deepdream dream on one image; give channel numbers (e.g. --channels 0-7) for zoom, video and batches.");
+        }
+        return Interruptible.RunDisposable(() => LoadNow(options, context, cancellationToken, channelSource), cancellationToken);
+    }
+
+    private static LoadedDreamer LoadNow(DreamOptionValues options, CliContext context, CancellationToken cancellationToken,
+        SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>? channelSource)
     {
         var guide = options.Guide is null ? null : ImageIO.Load(options.Guide, cancellationToken);
         ILoggerFactory? loggerFactory = null;
@@ -56,10 +74,13 @@ internal sealed class LoadedDreamer : IDisposable
             try
             {
                 if (options.Layers.Count == 0) options = options with { Layers = [new LayerTerm(LayerHints.DefaultLayerOf(model, options.Model), 1.0)] };
+                if (options.Transforms.StrongestChannels is { } strongest)
+                    options = options with { Channels = ChannelRanking.Strongest(model, channelSource!, options.Layers[0].Name, strongest) };
                 var builder = new DreamBuilder().UseModel(model)
                     .Octaves(options.Octaves).OctaveScale(options.OctaveScale).Steps(options.Steps).StepSize(options.StepSize).Jitter(options.Jitter)
                     .Precision(options.Precision).UseObjective(options.BuildObjective(guide?.Rgb));
                 if (options.TileSize is { } tile) builder.TileSize(tile);
+                options.Transforms.ApplyTo(builder, options.StepSize);
                 if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);
                 dreamer = builder.Build();
             }

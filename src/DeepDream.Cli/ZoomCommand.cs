@@ -68,6 +68,7 @@ internal static class ZoomCommand
         var width = input.Rgb.Width;
         var height = input.Rgb.Height;
         double loadSeconds = 0;
+        using var output = run.StartOutput(job, firstFrame, width, height, rate, ffmpeg, null, null, cancellationToken);
         if (firstFrame < frameCount)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -78,10 +79,9 @@ internal static class ZoomCommand
             var progress = new SequenceProgressReporter(context.Error, dream.ProgressMode(context), frameCount, firstFrame);
             var options = new ZoomOptions(frameCount, seed) { Motion = motion, StartFrame = firstFrame };
             var frames = ZoomSequence.RunAsync(FrameDreamer.From(loaded.Dreamer), start, options, progress, cancellationToken);
-            await run.RunFramesAsync(job, frames, progress, cancellationToken).ConfigureAwait(false);
+            await run.RunFramesAsync(job, frames, progress, output, cancellationToken).ConfigureAwait(false);
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        run.Assemble(job, width, height, rate, ffmpeg, null, null, cancellationToken);
+        run.Complete(output, cancellationToken);
         run.Finish(job, "zoom", inputPath, width, height, rate, firstFrame, seed, loadSeconds, total);
         return ExitCodes.Success;
     }

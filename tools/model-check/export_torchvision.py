@@ -28,6 +28,12 @@ def build(name):
         kwargs = dict(aux_logits=False, init_weights=True)
     model = getattr(torchvision.models, name)(weights=None, **kwargs)
     gen = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        # torchvision zero-initialises some tensors (ViT's head and class token, layer scales): random values instead,
+        # so that the logits check compares something.
+        for parameter in model.parameters():
+            if parameter.numel() > 1 and not parameter.any():
+                parameter.copy_(torch.randn(parameter.shape, generator=gen) * 0.02)
     for module in model.modules():
         if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
             module.running_mean.copy_(torch.randn(module.running_mean.shape, generator=gen) * 0.1)

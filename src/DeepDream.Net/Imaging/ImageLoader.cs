@@ -200,7 +200,7 @@ public static class ImageLoader
     /// <param name="format">The file format (from <c>Image.Identify</c> or <c>Image.DetectFormat</c>).</param>
     /// <returns><see langword="true"/> when the file may contain non-opaque pixels.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static bool HasAlpha(IImageInfo info, IImageFormat format)
+    internal static bool HasAlpha(IImageInfo info, IImageFormat format)
     {
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(format);

@@ -89,8 +89,8 @@ public static class ImageTensor
 
     /// <summary>
     /// Converts an image of any pixel type into a float32 1×3×H×W RGB tensor. The pixels are first converted to
-    /// <see cref="Rgb24"/> by ImageSharp (alpha is dropped, wider channels are reduced to 8 bits); use
-    /// <see cref="SplitAlpha"/> first to keep the alpha plane.
+    /// <see cref="Rgb24"/> by ImageSharp (alpha is dropped, wider channels are reduced to 8 bits); to keep the alpha plane,
+    /// load files with <see cref="ImageLoader"/> (which splits it off) or dream with <c>Dreamer.Run&lt;TPixel&gt;</c>.
     /// </summary>
     /// <typeparam name="TPixel">The pixel type.</typeparam>
     /// <param name="image">The image; it is read, not changed.</param>
@@ -267,7 +267,7 @@ public static class ImageTensor
     /// <param name="image">The image with alpha; it is read, not changed.</param>
     /// <returns>The RGB image and the alpha plane (same size); the caller owns and disposes both.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
-    public static (Image<Rgb24> Rgb, Image<L8> Alpha) SplitAlpha(Image<Rgba32> image)
+    internal static (Image<Rgb24> Rgb, Image<L8> Alpha) SplitAlpha(Image<Rgba32> image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var rgb = new Image<Rgb24>(image.Width, image.Height);
@@ -296,7 +296,7 @@ public static class ImageTensor
     /// <returns>A new RGBA image the caller owns.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The two images differ in size (resize the alpha plane to the RGB size first).</exception>
-    public static Image<Rgba32> Recombine(Image<Rgb24> rgb, Image<L8> alpha)
+    internal static Image<Rgba32> Recombine(Image<Rgb24> rgb, Image<L8> alpha)
     {
         ArgumentNullException.ThrowIfNull(rgb);
         ArgumentNullException.ThrowIfNull(alpha);
@@ -329,7 +329,7 @@ public static class ImageTensor
     /// <param name="image">The image.</param>
     /// <returns><see langword="true"/> when at least one pixel has alpha below 255.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="image"/> is <see langword="null"/>.</exception>
-    public static bool AnyTransparentPixel(Image<Rgba32> image)
+    internal static bool AnyTransparentPixel(Image<Rgba32> image)
     {
         ArgumentNullException.ThrowIfNull(image);
         bool found = false;

@@ -55,8 +55,7 @@ public static class ImageWriter
     }
 
     /// <summary>
-    /// Recombines RGB pixels with an optional alpha plane (as split off by <see cref="ImageTensor.SplitAlpha"/> or
-    /// <see cref="LoadedImage.Alpha"/>) and saves the result atomically. PNG, WebP (lossless then) and BMP keep the alpha
+    /// Recombines RGB pixels with an optional alpha plane (such as <see cref="LoadedImage.Alpha"/>) and saves the result atomically. PNG, WebP (lossless then) and BMP keep the alpha
     /// exactly, GIF keeps fully transparent pixels; JPEG and TIFF drop it (the RGB pixels are written as they are).
     /// </summary>
     /// <param name="rgb">The RGB pixels.</param>

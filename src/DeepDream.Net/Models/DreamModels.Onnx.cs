@@ -54,8 +54,9 @@ public static partial class DreamModels
     /// <remarks>
     /// The default dream layer (<see cref="OnnxFeatureExtractor.DefaultLayer"/>) is the alias <c>layer3</c> when
     /// <see cref="OnnxImportOptions.LayerAliases"/> defines it, otherwise the last node output that keeps at least 1/16
-    /// of the input's resolution with more than 3 channels (the end of the stride-16 stage: <c>layer3</c>'s last ReLU in
-    /// a ResNet, <c>inception4e</c> in GoogLeNet, a mid fire module in SqueezeNet).
+    /// of the input's resolution with more than 3 channels and that every later computation goes through (the end of the
+    /// stride-16 stage: <c>layer3</c>'s last ReLU in a ResNet, <c>inception4e</c> in GoogLeNet, a mid fire module in
+    /// SqueezeNet).
     /// </remarks>
     /// <param name="path">The .onnx file.</param>
     /// <param name="preprocessing">How the model wants its input (e.g. <see cref="Preprocessing.ImageNet"/> for torchvision exports).</param>

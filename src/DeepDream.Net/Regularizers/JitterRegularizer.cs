@@ -36,7 +36,7 @@ public sealed class JitterRegularizer : IRegularizer
     /// <summary>A fixed circular shift.</summary>
     /// <param name="Dx">Columns to shift right (negative: left).</param>
     /// <param name="Dy">Rows to shift down (negative: up).</param>
-    public sealed record RollStep(int Dx, int Dy) : IRegularizerStep
+    internal sealed record RollStep(int Dx, int Dy) : IRegularizerStep
     {
         /// <inheritdoc />
         public Tensor Apply(Tensor image) => Roll(image, Dy, Dx);

@@ -33,7 +33,7 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
         {
             // Native failures here are almost always memory: say what to change instead of surfacing libtorch's trace.
             throw NativeErrors.Wrap($"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles", e,
-                "If memory ran out, use a smaller TileSize / --tile-size.");
+                "If memory ran out, use a smaller tile size.");
         }
     }
 

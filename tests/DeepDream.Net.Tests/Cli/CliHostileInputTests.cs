@@ -176,4 +176,29 @@ public sealed class CliHostileInputTests : IDisposable
             using (new FileStream(fifo, FileMode.Open, FileAccess.Write)) { }
         }
     }
+
+    [Theory]
+    [InlineData("dream")]
+    [InlineData("layers")]
+    public async Task CtrlCWhileAModelTakesForeverToLoad_Exits130AtOnce(string command)
+    {
+        using var release = new ManualResetEventSlim();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        string[] args = command == "dream" ? ["dream", _cli.WriteNoise("in.png"), "-o", _cli.PathOf("out.png"), "--layer", "conv1"] : ["layers"];
+        try
+        {
+            // A crafted model whose loading (or probing) never ends, as far as the user can tell.
+            var result = await _cli.Run(args, _ =>
+            {
+                release.Wait();
+                return new TinyExtractor(seed: 3);
+            }, cts.Token).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 130, result.ToString());
+            Assert.False(File.Exists(_cli.PathOf("out.png")));
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
 }

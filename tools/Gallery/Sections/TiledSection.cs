@@ -20,8 +20,8 @@ internal sealed class TiledSection : GallerySection
         The coffee photo enlarged to {Width}×{Height} and dreamed with `TileSize({Tile})`: every octave larger than {Tile} px on a
         side gets its gradient tile by tile. Each tile is a core plus {TilePlan.ContextFor(Tile)} px of context on every side
         (an eighth of the tile, aligned to {TilePlan.AlignmentFor(Tile)} px); only the cores' gradients are kept, the assembled
-        gradient is normalised once, and the jitter roll moves the seams every step, so no seam shows. Beside it: the
-        same image with the default tile size (1024 px), and the tile cores of the full-size octave.
+        gradient is normalised once, and the jitter roll moves the seams every step, so no seam shows. Beside it: the tile
+        cores of the full-size octave.
         """;
 
     public override IEnumerable<Figure> Figures()
@@ -30,9 +30,7 @@ internal sealed class TiledSection : GallerySection
         [
             Tiles.Dream("coffee-tiles-512.jpg", $"TileSize({Tile})", "coffee.png",
                 b => b.TileSize(512), image => image.Mutate(c => c.Resize(1200, 800))),
-            Tiles.Dream("coffee-tiles-default.jpg", "default tile size (1024)", "coffee.png",
-                b => b, image => image.Mutate(c => c.Resize(1200, 800))),
-            Tiles.Picture("coffee-grid.png", $"tile cores at {Width}×{Height}, TileSize({Tile})",
+            Tiles.Picture("coffee-grid.jpg", $"tile cores at {Width}×{Height}, TileSize({Tile})",
                 GridDescription(), TileSourceKind.Text, context => DrawGrid(context.Load("coffee.png"))),
         ], Caption: Plan(), Columns: 2);
     }

@@ -1,6 +1,7 @@
 using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using DeepDream.Features;
+using DeepDream.Models.Onnx.Operators;
 using DeepDream.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,32 +26,38 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly ConcurrentDictionary<int, int> _minimumSizes = new();
     private OnnxShapeProbe? _probe;
     private HashSet<int>? _fixedSizeLayers;
+    private readonly Lazy<IReadOnlyList<string>> _layerNames;
+    private readonly bool _resizeForFixedSizeLayers;
     private PreprocessingTensors _preprocessing;
     private readonly Lazy<string?> _defaultLayer;
     private bool _disposed;
 
-    internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device)
+    internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device,
+        bool resizeForFixedSizeLayers = false)
     {
         _graph = graph;
+        _resizeForFixedSizeLayers = resizeForFixedSizeLayers;
         Name = name;
         Preprocessing = preprocessing;
         Device = device;
         _layerIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var names = new List<string>();
+        var aliasNames = new List<string>();
         foreach (var (alias, target) in aliases)
         {
             var id = graph.RuntimeId(target);
             if (id < 0) throw new ArgumentException($"the alias '{alias}' points to '{target}', which is not a node output of the graph", nameof(aliases));
             if (!_layerIds.TryAdd(alias, id)) throw new ArgumentException($"the alias '{alias}' is given twice", nameof(aliases));
-            names.Add(alias);
+            aliasNames.Add(alias);
         }
+        var valueNames = new List<string>();
         foreach (var value in graph.RuntimeValueNames)
         {
-            if (_layerIds.TryAdd(value, graph.RuntimeId(value))) names.Add(value);
+            if (_layerIds.TryAdd(value, graph.RuntimeId(value))) valueNames.Add(value);
         }
-        LayerNames = names;
+        _layerNames = new Lazy<IReadOnlyList<string>>(() => [.. aliasNames, .. WithoutShapeArithmetic(valueNames)]);
         Aliases = aliases.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         _preprocessing = new PreprocessingTensors(preprocessing, device);
+        LetConstantReshapesFollowTheInput();
         // Not cached on failure (PublicationOnly), so a probe that fails once, e.g. after a device move, is retried.
         _defaultLayer = new Lazy<string?>(FindDefaultLayer, LazyThreadSafetyMode.PublicationOnly);
     }
@@ -59,12 +66,18 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     public string Name { get; }
 
     /// <inheritdoc />
-    public IReadOnlyList<string> LayerNames { get; }
+    /// <remarks>
+    /// Node outputs that hold integers or booleans (shape arithmetic such as <c>Shape</c>, <c>Gather</c> of a shape, masks)
+    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once,
+    /// with a probe at the export size (224×224 when the file declares none), on first use.
+    /// </remarks>
+    public IReadOnlyList<string> LayerNames => _layerNames.Value;
 
     /// <summary>
     /// The alias <c>layer3</c> when the model has one (the embedded ResNet18, or your own
     /// <see cref="OnnxImportOptions.LayerAliases"/>); otherwise the last node output, in graph order, that on a 224×224
-    /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side): the end of the stride-16
+    /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side) and that every later
+    /// computation goes through (not a value inside a residual block or an Inception branch): the end of the stride-16
     /// stage, where the classic deep dream layers sit. <see langword="null"/> when no node output qualifies. Found once,
     /// with one forward pass, on first use.
     /// </summary>
@@ -152,7 +165,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
         var preprocessing = _preprocessing; // one read: To() may swap it on another thread
         using var scope = NewDisposeScope();
-        var x = _graph.Format.Input(preprocessing.Apply(image));
+        var x = _graph.Format.Input(preprocessing.Apply(FitFixedSizeLayers(image, ids)));
         IReadOnlyList<Tensor?> values;
         try
         {
@@ -160,7 +173,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         }
         catch (Exception e) when (NativeErrors.IsNative(e) || e is InvalidOperationException)
         {
-            if (ids.FirstOrDefault(FixedSizeLayers.Contains, -1) is >= 0 and var fixedId && ((int)image.shape[3], (int)image.shape[2]) != ExportSize)
+            if (ids.FirstOrDefault(FixedSizeLayers.Contains, -1) is >= 0 and var fixedId && ((int)image.shape[3], (int)image.shape[2]) != ReferenceSize)
                 throw new DeepDreamException(FixedSizeMessage(layers.ElementAt(Array.IndexOf(ids, fixedId))), e);
             // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
             throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input", e);
@@ -188,13 +201,13 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         Guard.Positive(height, nameof(height));
         ObjectDisposedException.ThrowIf(_disposed, this);
         var probe = Probe.Run(ProbeInput(width, height), _graph.Ops.Count - 1);
-        var fixedSize = (width, height) == ExportSize ? null : FixedSizeLayers;
+        var fixedSize = (width, height) == ReferenceSize ? null : FixedSizeLayers;
         var list = new List<LayerInfo>(LayerNames.Count);
         foreach (var name in LayerNames)
         {
             var id = _layerIds[name];
             if (probe.Computed(id)) list.Add(new LayerInfo(name, probe.Shapes[id]!));
-            else list.Add(new LayerInfo(name, []) { FixedInputSize = fixedSize is not null && fixedSize.Contains(id) ? ExportSize : null });
+            else list.Add(new LayerInfo(name, []) { FixedInputSize = fixedSize is not null && fixedSize.Contains(id) ? ReferenceSize : null });
         }
         return list;
     }
@@ -208,9 +221,13 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         _preprocessing.Dispose();
     }
 
-    private string? FindDefaultLayer() =>
-        Aliases.ContainsKey(ResNetAliases.DefaultLayer) ? ResNetAliases.DefaultLayer
-            : DefaultLayerRule.Pick(ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize), preferBlocks: false);
+    private string? FindDefaultLayer()
+    {
+        if (Aliases.ContainsKey(ResNetAliases.DefaultLayer)) return ResNetAliases.DefaultLayer;
+        var layers = ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize);
+        var boundaries = OnnxStageBoundaries.Find(_graph, layers.Where(l => l.Shape.Count == 4).Select(l => _layerIds[l.Name]));
+        return DefaultLayerRule.Pick(layers, preferBlocks: false, name => boundaries.Contains(_layerIds[name]));
+    }
 
     private int Resolve(string layer)
     {
@@ -223,37 +240,84 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
     private OnnxShapeProbe Probe => _probe ??= new OnnxShapeProbe(_graph);
 
+    /// <summary>
+    /// For a graph exported at a fixed size: lets each constant-shape Reshape that only regroups the dimensions between the
+    /// input's own leading and trailing ones follow the input (see <see cref="ReshapeOp.FollowInput"/>), so that, e.g., a
+    /// ShuffleNet exported at 224×224 runs at any size.
+    /// </summary>
+    private void LetConstantReshapesFollowTheInput()
+    {
+        if (ExportSize is not var (w, h) || !_graph.Ops.Any(op => op is ReshapeOp { HasConstantShape: true })) return;
+        var atExport = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        foreach (var op in _graph.Ops)
+            if (op is ReshapeOp { HasConstantShape: true } reshape && atExport.Shapes[op.Inputs[0]] is { } shape)
+                reshape.FollowInput(shape);
+    }
+
+    /// <summary>
+    /// The value names whose tensors are floating point and not single numbers in a probe at the reference size (kept when
+    /// the probe cannot tell).
+    /// </summary>
+    private List<string> WithoutShapeArithmetic(List<string> names)
+    {
+        var (w, h) = ReferenceSize;
+        var probe = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        return [.. names.Where(n => probe.Floating[_layerIds[n]] != false && probe.Shapes[_layerIds[n]] is not [])];
+    }
+
     /// <summary>The input width and height the file declares, when both are fixed numbers.</summary>
     private (int Width, int Height)? ExportSize =>
         _graph.InputDims is [_, _, { } h, { } w] && h is > 0 and <= MinimumSizeSearch.MaxSize && w is > 0 and <= MinimumSizeSearch.MaxSize
             ? ((int)w, (int)h) : null;
 
+    /// <summary>The size fixed-size layers are checked at: the declared export size, else 224×224 (ImageNet's).</summary>
+    private (int Width, int Height) ReferenceSize => ExportSize ?? (224, 224);
+
     /// <summary>
-    /// Layers that compute only at the export size: computed at the declared W×H but not at (W+32)×(H+32). A layer that a
-    /// bigger input breaks is not short of pixels; it follows something fixed to the export size (typically a classifier
-    /// head reshaped to a constant shape).
+    /// Layers that compute only at one size: computed at <see cref="ReferenceSize"/> W×H but neither at (W+32)×(H+32) nor
+    /// at 2W×2H. A layer that bigger inputs break is not short of pixels; it follows something fixed to that size (a
+    /// classifier reshaped to a constant shape in a fixed-size export, or a transformer's positional embeddings).
     /// </summary>
     private HashSet<int> FixedSizeLayers => _fixedSizeLayers ??= FindFixedSizeLayers();
 
     private HashSet<int> FindFixedSizeLayers()
     {
-        if (ExportSize is not var (w, h)) return [];
-        var atExport = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        var (w, h) = ReferenceSize;
+        var atReference = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        var candidates = _layerIds.Values.Where(atReference.Computed).ToHashSet();
+        if (candidates.Count == 0) return [];
         var bigger = Probe.Run(ProbeInput(w + 32, h + 32), _graph.Ops.Count - 1);
-        return [.. _layerIds.Values.Where(id => atExport.Computed(id) && !bigger.Computed(id))];
+        candidates.RemoveWhere(bigger.Computed);
+        if (candidates.Count == 0) return [];
+        var double_ = Probe.Run(ProbeInput(2 * w, 2 * h), _graph.Ops.Count - 1);
+        candidates.RemoveWhere(double_.Computed);
+        return candidates;
+    }
+
+    /// <summary>
+    /// With <see cref="OnnxImportOptions.ResizeForFixedSizeLayers"/>: the image resized (bilinear, differentiable) to the
+    /// size the requested fixed-size layers compute at; otherwise the image itself.
+    /// </summary>
+    private Tensor FitFixedSizeLayers(Tensor image, int[] ids)
+    {
+        if (!_resizeForFixedSizeLayers || !ids.Any(FixedSizeLayers.Contains)) return image;
+        var (w, h) = ReferenceSize;
+        if (image.shape[2] == h && image.shape[3] == w) return image;
+        return nn.functional.interpolate(image, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
     }
 
     private bool Computes(int id, int size) => Probe.Run(ProbeInput(size, size), _graph.ProducerOf(id)).Computed(id);
 
     private int ProbeMinimum(int id, string layer)
     {
-        if (FixedSizeLayers.Contains(id)) throw new ModelLoadException(FixedSizeMessage(layer));
+        if (FixedSizeLayers.Contains(id))
+            return _resizeForFixedSizeLayers ? 1 : throw new ModelLoadException(FixedSizeMessage(layer));
         var measured = Probe.Run(ProbeInput(MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize), _graph.ProducerOf(id));
         if (measured.Structural && !measured.Computed(id)) throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed at any input size: {measured.FirstFailure}.");
         var maxSize = MinimumSizeSearch.AffordableSize(measured.PeakBytes);
         if (MinimumSizeSearch.Find(size => Computes(id, size), maxSize) is { } found) return found;
         // Nothing computes: say why, from a run at a representative size.
-        var side = Math.Min(maxSize, ExportSize is var (w, h) ? Math.Max(w, h) : 224);
+        var side = Math.Min(maxSize, Math.Max(ReferenceSize.Width, ReferenceSize.Height));
         var failure = Probe.Run(ProbeInput(side, side), _graph.ProducerOf(id)).FirstFailure;
         throw new ModelLoadException(
             $"Layer '{layer}' of '{Name}' cannot be computed for any square input from 1 to {MinimumSizeSearch.Limit(maxSize)}" +
@@ -262,9 +326,12 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
     private string FixedSizeMessage(string layer)
     {
-        var (w, h) = ExportSize!.Value;
-        return $"Layer '{layer}' of '{Name}' computes only at the model's export size {w}×{h} (it follows a part of the graph " +
-            "fixed to that size, such as a classifier reshaped to a constant shape); dream on an earlier layer, or export the " +
-            "model with dynamic height and width.";
+        var (w, h) = ReferenceSize;
+        return ExportSize is not null
+            ? $"Layer '{layer}' of '{Name}' computes only at the model's export size {w}×{h} (it follows a part of the graph " +
+              "fixed to that size, such as a classifier reshaped to a constant shape); dream on an earlier layer, export the " +
+              "model with dynamic height and width, or set OnnxImportOptions.ResizeForFixedSizeLayers."
+            : $"Layer '{layer}' of '{Name}' computes only at {w}×{h} (it follows a part of the graph fixed to that size, such " +
+              "as a transformer's positional embeddings); dream on an earlier layer, or set OnnxImportOptions.ResizeForFixedSizeLayers.";
     }
 }

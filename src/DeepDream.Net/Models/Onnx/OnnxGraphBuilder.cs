@@ -22,7 +22,7 @@ internal static class OnnxGraphBuilder
         IReadOnlyDictionary<string, Tensor>? boundInputs = null)
     {
         var graph = model.Graph;
-        CheckOperators(graph, options.CustomOperators);
+        UnsupportedOperators.Check(graph, options.CustomOperators);
 
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -141,18 +141,6 @@ internal static class OnnxGraphBuilder
             table[i] = t.DetachFromDisposeScope();
         }
         return new OnnxGraph(table, [.. ops], [.. names], inputId, input.Name, input.Dims, format, device);
-    }
-
-    private static void CheckOperators(OnnxGraphProto graph, OnnxOperatorSet? custom)
-    {
-        var bad = graph.Nodes.FirstOrDefault(n => !OnnxOperators.IsSupported(n.OpType, n.Domain, custom));
-        if (bad is null) return;
-        var domain = OnnxOperators.IsDefaultDomain(bad.Domain) ? "" : $" from domain '{bad.Domain}'";
-        var others = graph.Nodes.Where(n => !OnnxOperators.IsSupported(n.OpType, n.Domain, custom)).Select(n => n.OpType).Distinct().ToList();
-        var also = others.Count > 1 ? $" (unsupported operators in this model: {string.Join(", ", others)})" : "";
-        throw new OnnxModelLoadError(
-            $"node '{bad.DisplayName}' uses operator '{bad.OpType}'{domain}, which is not supported{also}; " +
-            $"register it with OnnxImportOptions.CustomOperators. Built-in operators: {string.Join(", ", OnnxOperators.Supported)}.");
     }
 
     /// <summary>

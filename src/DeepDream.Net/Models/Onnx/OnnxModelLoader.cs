@@ -41,7 +41,7 @@ internal static class OnnxModelLoader
     /// </summary>
     private static byte[] ReadModelFile(string full)
     {
-        var length = new FileInfo(full).Length;
+        var length = SourceFiles.Length(full);
         if (length == 0)
             throw new ModelLoadException($"The ONNX model file '{full}' is empty (0 bytes), or is a pipe or device rather than a regular file; a model must be a regular file.");
         if (length > MaxFileBytes)
@@ -107,7 +107,8 @@ internal static class OnnxModelLoader
         var graph = BuildGraph(bytes, $"'{source}'", directory, options, device);
         try
         {
-            return new OnnxFeatureExtractor(name, graph, preprocessing, options.LayerAliases ?? new Dictionary<string, string>(), device);
+            return new OnnxFeatureExtractor(name, graph, preprocessing, options.LayerAliases ?? new Dictionary<string, string>(), device,
+                options.ResizeForFixedSizeLayers);
         }
         catch (ArgumentException e)
         {

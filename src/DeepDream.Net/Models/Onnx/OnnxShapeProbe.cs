@@ -7,7 +7,8 @@ namespace DeepDream.Models.Onnx;
 /// <param name="PeakBytes">The most activation bytes alive at once.</param>
 /// <param name="FirstFailure">What the first failing operator said, naming it; null when none failed.</param>
 /// <param name="Structural">Whether that failure is one no input size can fix (<see cref="OnnxStructureException"/>).</param>
-internal sealed record OnnxProbeResult(long[]?[] Shapes, long PeakBytes, string? FirstFailure, bool Structural)
+/// <param name="Floating">Each computed value's element type: floating point (true), integer or bool (false); null when not computed.</param>
+internal sealed record OnnxProbeResult(long[]?[] Shapes, long PeakBytes, string? FirstFailure, bool Structural, bool?[] Floating)
 {
     /// <summary>Whether value <paramref name="id"/> was computed with no empty dimension.</summary>
     public bool Computed(int id) => Shapes[id] is { } s && s.All(d => d > 0);
@@ -40,6 +41,7 @@ internal sealed class OnnxShapeProbe
         using var scope = NewDisposeScope();
         var values = _graph.NewValues(input);
         var shapes = new long[]?[values.Length];
+        var floating = new bool?[values.Length];
         shapes[_graph.InputId] = input.shape;
         long live = Bytes(input), peak = live;
         string? failure = null;
@@ -59,6 +61,7 @@ internal sealed class OnnxShapeProbe
                         if (o < 0 || values[o] is not { } t) continue;
                         t.MoveToOuterDisposeScope();
                         shapes[o] = t.shape;
+                        floating[o] = t.is_floating_point();
                         live += Bytes(t);
                     }
                 }
@@ -86,7 +89,7 @@ internal sealed class OnnxShapeProbe
                 values[id] = null;
             }
         }
-        return new OnnxProbeResult(shapes, peak, failure, structural);
+        return new OnnxProbeResult(shapes, peak, failure, structural, floating);
     }
 
     private static long Bytes(Tensor t) => t.numel() * t.ElementSize;

@@ -176,7 +176,7 @@ internal static class OnnxTensorLoader
             throw new OnnxFormatException($"external tensor '{t.Name}' has an offset ({offset}) and length ({length}) beyond any file");
         var path = ExternalDataFile.Resolve(modelDirectory, location, t.Name);
         // The size comes from the folder entry, before the file is opened: a pipe or device (size 0) is never opened.
-        var fileLength = new FileInfo(path).Length;
+        var fileLength = SourceFiles.Length(path);
         if (offset + length > fileLength)
             throw new OnnxFormatException($"tensor '{t.Name}' needs bytes {offset}..{offset + length} of the external file '{location}', which has only {fileLength} bytes (file truncated, or not a regular file)");
         if (length == 0) return empty(dims, ToFloatOrLong(type));

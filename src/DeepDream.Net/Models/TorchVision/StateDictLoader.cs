@@ -80,13 +80,13 @@ internal static class StateDictLoader
     {
         if (Directory.Exists(path)) throw new ModelLoadException($"'{path}' is a folder, not a weight file.");
         if (!File.Exists(path)) throw new ModelLoadException($"Weight file '{path}' does not exist.");
-        // Pipes, FIFOs and devices report size 0 and are never opened: weights need a regular file.
-        if (new FileInfo(path).Length == 0)
-            throw new ModelLoadException($"Weight file '{path}' is empty (0 bytes), or is a pipe or device rather than a regular file.");
         var safetensors = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
         IWeightFile? file = null;
         try
         {
+            // Pipes, FIFOs and devices (also behind a link) report size 0 and are never opened: weights need a regular file.
+            if (SourceFiles.Length(path) == 0)
+                throw new ModelLoadException($"Weight file '{path}' is empty (0 bytes), or is a pipe or device rather than a regular file.");
             file = safetensors ? SafetensorsFile.Open(path) : PyTorchArchive.Open(path);
             if (file.Tensors.Count == 0) throw new InvalidDataException("it holds no tensors");
             return file;

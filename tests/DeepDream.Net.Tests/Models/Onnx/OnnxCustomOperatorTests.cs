@@ -77,4 +77,18 @@ public sealed class OnnxCustomOperatorTests
         Assert.Contains("'Swish' is already registered", e.Message);
         Assert.Equal([("", "Swish")], set.Operators);
     }
+
+    [Fact]
+    public void UnknownOperatorInDeadCode_IsDroppedWithWhatOnlyItFeeds()
+    {
+        // 'debug' and its reader 'debug2' reach no graph output; the live path is Relu only.
+        var path = new OnnxTestWriter().Input("x").Output("y")
+            .Node("Relu", ["x"], ["y"])
+            .DomainNode("com.example", "Probe", ["x"], ["debug"])
+            .Node("Relu", ["debug"], ["debug2"]).Save();
+        using var model = DreamModels.FromOnnx(path, Preprocessing.Raw);
+        Assert.Equal(["y"], model.LayerNames);
+        using var scope = NewDisposeScope();
+        Assert.Equal([0f, 2f, 0f], Values(model.Extract(tensor(new[] { -1f, 2f, -3f }).reshape(1, 3, 1, 1), ["y"])["y"]));
+    }
 }

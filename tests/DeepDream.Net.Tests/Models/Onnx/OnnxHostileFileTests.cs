@@ -176,6 +176,29 @@ public sealed class OnnxHostileFileTests
         Assert.Contains("pipe or device", e.Message);
     }
 
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("/dev/zero")]
+    public async Task ModelFile_ALinkToAFifoOrDevice_IsJudgedByItsTarget(string target)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var folder = UnixFiles.NewFolder("onnx-link");
+        if (target == "fifo")
+        {
+            target = Path.Combine(folder, "pipe");
+            UnixFiles.MakeFifo(target);
+        }
+        else if (!File.Exists(target))
+        {
+            return;
+        }
+        // The link's own size is the length of the target's name: only the target's size tells a FIFO or device.
+        var link = Path.Combine(folder, "model.onnx");
+        File.CreateSymbolicLink(link, target);
+        var e = await Task.Run(() => LoadFails(link)).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains("pipe or device", e.Message);
+    }
+
     [Fact]
     public void ModelFile_AFolderNamedLikeAModel_SaysItIsAFolder()
     {

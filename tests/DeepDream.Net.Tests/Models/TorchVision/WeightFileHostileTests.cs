@@ -121,9 +121,14 @@ public sealed class WeightFileHostileTests
     public void WeightFile_AFifo_IsRefusedWithoutBlocking()
     {
         if (OperatingSystem.IsWindows()) return;
-        var fifo = Path.Combine(Folder(), "weights.pth");
+        var folder = Folder();
+        var fifo = Path.Combine(folder, "weights.pth");
         UnixFiles.MakeFifo(fifo);
         Assert.Contains("pipe or device", LoadFails(fifo).Message);
+        // Behind a link too (the link's own size is that of the target's name).
+        var link = Path.Combine(folder, "link.pth");
+        File.CreateSymbolicLink(link, fifo);
+        Assert.Contains("pipe or device", LoadFails(link).Message);
     }
 
     private static string Safetensors(string folder, string header, byte[] data, ulong? declaredLength = null)

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace DeepDream.Models.Onnx.Operators;
 
-/// <summary>Selecting, cutting and joining: Gather, GatherElements, Slice, Split, Concat, Tile.</summary>
+/// <summary>Selecting, cutting, joining and writing: Gather(Elements), Slice, Split, Concat, Tile, ScatterND, ScatterElements.</summary>
 internal static class IndexingOps
 {
     public static void Register(Dictionary<string, OpFactory> table)
@@ -14,6 +14,9 @@ internal static class IndexingOps
         table["Split"] = c => new SplitOp(c);
         table["Concat"] = c => new ConcatOp(c);
         table["Tile"] = c => new TileOp(c);
+        table["ScatterND"] = c => new ScatterOp(c, elements: false);
+        table["ScatterElements"] = c => new ScatterOp(c, elements: true);
+        table["Scatter"] = c => new ScatterOp(c, elements: true);
     }
 
     /// <summary>Integer indices with ONNX's negative-from-the-end convention, on the data's device.</summary>

@@ -82,11 +82,36 @@ internal sealed class ReshapeOp : OnnxOp
 {
     private readonly IntsArg _shape;
     private readonly bool _allowZero;
+    private int _keepLeading;
+    private int _keepTrailing;
 
     public ReshapeOp(OpContext c) : base(c)
     {
         _allowZero = c.Int("allowzero", 0) == 1;
         _shape = c.Opset < 5 || !c.HasInput(1) ? IntsArg.Of(c.Ints("shape") ?? throw c.Error("needs a 'shape' attribute or a second input")) : c.IntsInput(1);
+    }
+
+    /// <summary>Whether the target shape is a load-time constant (what exporters write for a fixed input size).</summary>
+    public bool HasConstantShape => _shape.Fixed is not null;
+
+    /// <summary>
+    /// Lets a constant target shape follow the input: given the input shape seen at the model's export size, leading and
+    /// trailing target dimensions equal to the input's (batch, height, width in a channel shuffle [1,116,28,28] →
+    /// [1,2,58,28,28]) are taken from the actual input at run time, when the dimensions between them are a pure regrouping
+    /// (same element count). At the export size nothing changes; at other sizes such a reshape works instead of failing.
+    /// Called once at load, before the graph runs concurrently.
+    /// </summary>
+    public void FollowInput(long[] exportInputShape)
+    {
+        var target = _shape.Fixed;
+        if (target is null || target.Any(d => d <= 0)) return;
+        int leading = 0, trailing = 0;
+        while (leading < target.Length && leading < exportInputShape.Length && target[leading] == exportInputShape[leading]) leading++;
+        while (trailing < target.Length - leading && trailing < exportInputShape.Length - leading
+            && target[^(trailing + 1)] == exportInputShape[^(trailing + 1)]) trailing++;
+        long Product(IEnumerable<long> dims) => dims.Aggregate(1L, (a, b) => a * b);
+        if (Product(target[leading..^trailing]) != Product(exportInputShape[leading..^trailing])) return;
+        (_keepLeading, _keepTrailing) = (leading, trailing);
     }
 
     public override void Run(Tensor?[] values)
@@ -96,6 +121,11 @@ internal sealed class ReshapeOp : OnnxOp
         if (!_allowZero)
             for (var i = 0; i < shape.Length; i++)
                 if (shape[i] == 0) shape[i] = x.shape[i];
+        if (x.dim() >= _keepLeading + _keepTrailing)
+        {
+            for (var i = 0; i < _keepLeading; i++) shape[i] = x.shape[i];
+            for (var i = 1; i <= _keepTrailing; i++) shape[^i] = x.shape[^i];
+        }
         Out(values, x.reshape(shape));
     }
 }
