@@ -7,7 +7,7 @@ internal sealed record ModelOptionValues(
     string? Model, string? Architecture, string? Preprocess, string? Mean, string? Std, bool Bgr, string? Scale, string? Device,
     bool ResizeFixed = false);
 
-/// <summary>The model options (<c>--model --arch --preprocess --mean --std --bgr --scale --device</c>) as System.CommandLine options.</summary>
+/// <summary>The model options (<c>--model --arch --preprocess --mean --std --bgr --scale --resize-fixed --device</c>) as System.CommandLine options.</summary>
 internal sealed class ModelOptions
 {
     public Option<string?> Model { get; } = new("--model")
