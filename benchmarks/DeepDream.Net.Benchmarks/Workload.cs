@@ -91,7 +91,7 @@ internal static class ConvShapes
         var target = graph.RuntimeId(model.Aliases[Workload.Layer]);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var values = graph.Run(OnnxGraph.Prepare(zeros(1, 3, height, width), graph.ChannelsLast), [target]);
+        var values = graph.Run(graph.Format.Input(zeros(1, 3, height, width)), [target]);
         var shapes = new List<ConvShape>();
         foreach (var op in graph.Ops)
         {

@@ -212,6 +212,22 @@ public sealed class DreamBuilder
         return this;
     }
 
+    /// <summary>
+    /// The number format the network computes in. Default <see cref="DeepDream.Precision.Float32"/>.
+    /// <see cref="DeepDream.Precision.BFloat16"/> is about twice as fast on CPUs with native bfloat16 (AVX512-BF16, AMX) and on
+    /// GPUs; the image, the pyramid and the update stay float32. Like <see cref="UseDevice(Device)"/>, <see cref="Build"/> converts
+    /// the model in place, so dreamers sharing one model must agree on it.
+    /// </summary>
+    /// <param name="precision">The precision.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="precision"/> is not a defined value.</exception>
+    public DreamBuilder Precision(Precision precision)
+    {
+        EnsureNotBuilt();
+        if (!Enum.IsDefined(precision)) throw new ArgumentOutOfRangeException(nameof(precision), precision, "Use Precision.Float32 or Precision.BFloat16.");
+        _settings = _settings with { Precision = precision };
+        return this;
+    }
+
     /// <summary>The device to run on (default: the model's device, the CPU unless moved). The model is moved there at <see cref="Build"/>.</summary>
     /// <param name="device">For example <c>torch.CPU</c>, or <c>DreamDevices.Get("cuda")</c> (needs a CUDA backend package).</param>
     /// <exception cref="ArgumentNullException"><paramref name="device"/> is null.</exception>
@@ -252,12 +268,14 @@ public sealed class DreamBuilder
     /// <exception cref="ModelLoadException">The default model could not be loaded.</exception>
     /// <exception cref="ImageTooSmallException">A guide image is smaller than the model's minimum for its layer.</exception>
     /// <exception cref="InvalidOperationException">The builder was already used.</exception>
+    /// <exception cref="NotSupportedException">The model cannot compute in the chosen <see cref="Precision(DeepDream.Precision)"/>.</exception>
     public Dreamer Build()
     {
         EnsureNotBuilt();
-        var model = _model ?? Models.SharedDefaultModel.For(_device ?? CPU);
+        var model = _model ?? Models.SharedDefaultModel.For(_device ?? CPU, _settings.Precision);
         var ownsModel = _model is not null && _ownsModel;
         if (_device is not null && model.Device != _device) model.To(_device);
+        if (model.Precision != _settings.Precision) model.To(_settings.Precision);
         var objective = _objectiveFor is { } objectiveFor ? objectiveFor(model) : Objective.L2(DefaultLayerOf(model));
         var evaluator = objective.Bind(model);
         var regularizers = new List<IRegularizer>();

@@ -36,6 +36,9 @@ public sealed record DreamSettings
     /// <summary>Largest jitter shift in pixels (0: none). Default <see cref="JitterRegularizer.DefaultMaxShift"/> (32).</summary>
     public int Jitter { get; internal init; } = JitterRegularizer.DefaultMaxShift;
 
+    /// <summary>The number format the network computes in. Default <see cref="DeepDream.Precision.Float32"/>.</summary>
+    public Precision Precision { get; internal init; } = Precision.Float32;
+
     /// <summary>The fixed seed, or null to draw a new one for every run (reported in the result).</summary>
     public int? Seed { get; internal init; }
 

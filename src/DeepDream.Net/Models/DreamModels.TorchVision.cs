@@ -89,17 +89,16 @@ public static partial class DreamModels
     {
         if (options.NumClasses <= 0) throw new ArgumentException($"NumClasses must be at least 1, got {options.NumClasses}.", nameof(options));
         var module = arch.Create(options.NumClasses);
-        ResNetBatchNormFolding? folding = null;
+        PlanFolding? folding = null;
         try
         {
             load?.Invoke(module);
             if (options.Device is not null) module.to(options.Device);
             var preprocessing = options.Preprocessing
                 ?? (arch.UsesTransformInput && options.TransformInput != false ? TransformInputPreprocessing : Preprocessing.ImageNet);
-            var plan = arch.Plan(module);
-            folding = options.FoldBatchNorm ? ResNetBatchNormFolding.Apply(plan) : null;
+            (var plan, folding) = PlanFolding.Apply(arch.Plan(module), options.FoldBatchNorm);
             return new ModuleFeatureExtractor(arch.Name, module, plan, preprocessing, ownsModule: true,
-                extraDisposables: folding is null ? null : [folding], defaultLayer: arch.DefaultLayer);
+                extraDisposables: [folding], defaultLayer: arch.DefaultLayer, channelsLast: options.ChannelsLast);
         }
         catch
         {
