@@ -11,11 +11,11 @@ internal static class ErrorReporter
         FileAccessException e => (ExitCodes.File, e.Message),
         ImageLoadException e => (ExitCodes.File, e.Message),
         ImageTooSmallException e => (ExitCodes.File, e.Message),
-        ModelLoadException e => (ExitCodes.Model, e.Message),
+        ModelLoadException e => (ExitCodes.Model, CliWording(e.Message)),
         Sequences.Jobs.SequenceJobMismatchException e => (ExitCodes.Usage, e.Message + " Use --restart to start over."),
         Sequences.FrameSourceException or Sequences.FrameSinkException or Sequences.DependencyMissingException => (ExitCodes.File, exception.Message),
         // Any other library error comes from running the model (a forward or gradient pass that failed).
-        DeepDreamException e => (ExitCodes.Model, e.Message),
+        DeepDreamException e => (ExitCodes.Model, CliWording(e.Message)),
         _ => (ExitCodes.InternalError,
             $"Unexpected error ({exception.GetType().Name}): {FirstLine(exception.Message)} Run again with --verbose for details, and please report it if it persists."),
     };
@@ -31,6 +31,10 @@ internal static class ErrorReporter
         .Replace("'System.Double'", "a number", StringComparison.Ordinal)
         .Replace("expected type an integer", "an integer", StringComparison.Ordinal)
         .Replace("expected type a number", "a number", StringComparison.Ordinal);
+
+    /// <summary>Library advice that has a command-line switch, worded as that switch.</summary>
+    private static string CliWording(string message) =>
+        message.Replace("set OnnxImportOptions.ResizeForFixedSizeLayers", "pass --resize-fixed", StringComparison.Ordinal);
 
     /// <summary>The first line of a message, without native stack frames (libtorch appends its C++ trace).</summary>
     private static string FirstLine(string message)
