@@ -188,8 +188,9 @@ public sealed class DreamBuilder
     }
 
     /// <summary>
-    /// Largest tile side the model sees; larger octaves get their gradient tile by tile. Default: automatic, from
-    /// <see cref="TileMemoryBudget"/>. When the tile is at least the image size the result equals the untiled one exactly.
+    /// Largest tile side the model sees; larger octaves get their gradient tile by tile. Default: automatic, tiling only
+    /// octaves whose forward and backward pass does not fit <see cref="TileMemoryBudget"/>. When the tile is at least the
+    /// image size the result equals the untiled one exactly.
     /// </summary>
     /// <param name="pixels">At least 64.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixels"/> is below 64.</exception>
@@ -201,7 +202,11 @@ public sealed class DreamBuilder
         return this;
     }
 
-    /// <summary>Memory budget for one tile's forward and backward pass, used for the automatic tile size. Default 1 GiB.</summary>
+    /// <summary>
+    /// Memory budget for one forward and backward pass, used for the automatic tiling. Default: half the memory available
+    /// when each step starts (Linux), or 1 GiB where that is unknown (other systems, GPUs). A fixed budget makes the
+    /// tiling, and so the result of a seed, independent of what other programs use.
+    /// </summary>
     /// <param name="bytes">At least 64 MiB.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is below 64 MiB.</exception>
     public DreamBuilder TileMemoryBudget(long bytes)

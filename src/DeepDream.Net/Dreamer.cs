@@ -36,14 +36,15 @@ public sealed class Dreamer : IDisposable
         _evaluator = evaluator;
         _logger = logger;
         var layers = objective.Layers;
-        var gradients = new Tiling.GradientComputer(model, evaluator, layers, settings.EffectiveTileSize);
         var modelMinimum = model.GetMinimumInputSize(layers);
+        var gradients = new Tiling.GradientComputer(model, evaluator, layers, Tiling.TileSizing.For(settings, model.Device, modelMinimum));
         if (!Performance.PrecisionSupport.IsNative(settings.Precision, model.Device)) Log.PrecisionEmulated(logger);
-        // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes.
-        if (settings.EffectiveTileSize < 2 * modelMinimum)
+        // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes
+        // (automatic tiles are never smaller than that).
+        if (settings.TileSize < 2 * modelMinimum)
         {
             throw new ArgumentException(
-                $"Tile size {settings.EffectiveTileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {modelMinimum} px; use a tile size of at least {2 * modelMinimum} px.",
+                $"Tile size {settings.TileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {modelMinimum} px; use a tile size of at least {2 * modelMinimum} px.",
                 nameof(settings));
         }
         // Octaves must stay large enough for the model after the most shrinking transform (a random scale below 1).
