@@ -9,7 +9,8 @@
 #       dotnet add package TorchSharp-cpu --version 0.107.0
 #     All of it under a throw-away HOME (so the user-wide NuGet.Config the script writes is a temporary one, and the
 #     machine's own is untouched); the package caches are the machine's, so it restores offline once they are filled.
-#     The app also gets a MyApp.Models namespace (the most common namespace in .NET apps).
+#     Between the two lines it checks that building a dreamer without a backend package fails with the documented
+#     error naming TorchSharp-cpu. The app also gets a MyApp.Models namespace (the most common namespace in .NET apps).
 #  3. Extracts EVERY ```csharp block of README.md and docs/*.md (except the generated docs/api.md) into the app, each as
 #     the body of a method in namespace MyApp (build/snippets/extract.awk; free variables such as `image` come from
 #     build/snippets/SnippetContext.cs), and builds the app with warnings as errors: a snippet that stops compiling
@@ -52,8 +53,17 @@ echo "consumer test: a fresh app in $work/MyApp (outside the clone), packages ad
 cd "$work"
 dotnet new console --name MyApp --output MyApp >/dev/null
 cd MyApp
-( dotnet add package DeepDream.Net &&
-  dotnet add package TorchSharp-cpu --version 0.107.0 ) >"$work/add.log" 2>&1 || { cat "$work/add.log"; exit 1; }
+dotnet add package DeepDream.Net >"$work/add.log" 2>&1 || { cat "$work/add.log"; exit 1; }
+# Before the backend line: building a dreamer fails with the documented one-line error that names the package to add.
+echo 'using var dreamer = new DeepDream.DreamBuilder().Build();' > Program.cs
+dotnet build -c Release -nologo -v quiet >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+if dotnet run -c Release --no-build >"$work/nobackend.out" 2>"$work/nobackend.err"; then
+  echo "consumer test: without TorchSharp-cpu, building a dreamer should fail" >&2; exit 1
+fi
+grep -q "DeepDream.Sequences.DependencyMissingException: TorchSharp's native backend (libtorch) is missing: .* Add the TorchSharp-cpu 0.107.0 package to the application" "$work/nobackend.err" \
+  || { echo "consumer test: without TorchSharp-cpu, not the documented error:" >&2; head -c 2000 "$work/nobackend.err" >&2; exit 1; }
+echo "consumer test: without a backend package, Build() names the package to add (as documented)"
+dotnet add package TorchSharp-cpu --version 0.107.0 >>"$work/add.log" 2>&1 || { cat "$work/add.log"; exit 1; }
 grep -q "Include=\"DeepDream.Net\" Version=\"$version\"" MyApp.csproj \
   || { echo "consumer test: dotnet add package did not take DeepDream.Net $version:" >&2; cat MyApp.csproj >&2; exit 1; }
 
