@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DeepDream.Sequences.Media;
 using DeepDream.Tests.Cli;
 using SixLabors.ImageSharp;
@@ -315,10 +314,7 @@ public sealed class SequenceResumeProcessTests : IDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
             while (!File.Exists(Path.Combine(frames, FrameFolder.FrameName(1))) && !first.HasExited) await Task.Delay(20, timeout.Token);
             Assert.False(first.HasExited, "the run ended before it was stopped");
-            using (var kill = Process.Start("kill", ["-" + signal, first.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync(timeout.Token);
-            }
+            await CliProcess.Signal(first, signal, timeout.Token);
             await first.WaitForExitAsync(timeout.Token);
             var kept = Directory.GetFiles(frames, "frame-*.png").Length;
             Assert.InRange(kept, 2, 39);
