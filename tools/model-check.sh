@@ -25,11 +25,12 @@ T=${TORCH2_ROOT:-/work/chroots/trixie}
 py113=${TORCH113_PYTHON:-chroot $B env OPENBLAS_NUM_THREADS=1 python3}
 py2=${TORCH2_PYTHON:-chroot $T env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3}
 cp tools/model-check/export_torchvision.py "$B/tmp/" && cp tools/model-check/export_torchvision.py "$T/tmp/"
-dotnet build tools/ModelCheck -c Release -nologo -v quiet
+bin=$(mktemp -d)   # a private build, so rebuilding the repository during a long run does not change it
+dotnet build tools/ModelCheck -c Release -nologo -v quiet -o "$bin"
 for m in "${models[@]}"; do
   echo "== $m" >&2
   $py113 /tmp/export_torchvision.py "$m" "/tmp/mc/$m" > "/tmp/model-check-$m-113.log" 2>&1 || echo "export with 1.13 failed: see /tmp/model-check-$m-113.log" >&2
   $py2 /tmp/export_torchvision.py "$m" "/tmp/mc/$m" --pth > "/tmp/model-check-$m-2.log" 2>&1 || echo "export with 2.x failed: see /tmp/model-check-$m-2.log" >&2
-  dotnet tools/ModelCheck/bin/Release/net10.0/ModelCheck.dll "$m" "$B/tmp/mc/$m/1.13" "$T/tmp/mc/$m/2.6" | tee -a "$results" >&2 || true
+  dotnet "$bin/ModelCheck.dll" "$m" "$B/tmp/mc/$m/1.13" "$T/tmp/mc/$m/2.6" | tee -a "$results" >&2 || true
   rm -rf "$B/tmp/mc/$m" "$T/tmp/mc/$m"
 done

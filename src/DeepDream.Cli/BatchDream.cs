@@ -36,7 +36,7 @@ internal static class BatchDream
         }
         ImageIO.CheckWritable(folder, "output folder");
         var manifestPath = Path.Combine(folder, ManifestName);
-        var stored = restart ? null : ReadManifest(manifestPath);
+        var stored = restart ? null : JobDescription.TryLoad(manifestPath);
         var seed = dream.Seed ?? (stored?.Settings.GetValueOrDefault("seed") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var earlier) ? earlier : dream.ChooseSeed(context));
         var description = new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, preparation.Settings));
         if (stored is not null && description.DifferencesFrom(stored) is { Count: > 0 } differences)
@@ -46,7 +46,7 @@ internal static class BatchDream
         }
         try
         {
-            AtomicWrite(manifestPath, description);
+            description.Save(manifestPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -127,24 +127,5 @@ internal static class BatchDream
             plan.Add((file, output));
         }
         return plan;
-    }
-
-    private static JobDescription? ReadManifest(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? JsonSerializer.Deserialize<JobDescription>(File.ReadAllText(path)) : null;
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            return null;
-        }
-    }
-
-    private static void AtomicWrite(string path, JobDescription description)
-    {
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(description, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(temporary, path, overwrite: true);
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using DeepDream.Diagnostics;
 
 namespace DeepDream.Cli;
@@ -23,19 +22,16 @@ internal enum ProgressMode
 /// </summary>
 internal sealed class ProgressReporter : IProgress<DreamProgress>
 {
-    private const int BarWidth = 24;
-    private static readonly TimeSpan BarInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan LineInterval = TimeSpan.FromSeconds(2);
 
     private readonly TextWriter _writer;
     private readonly ProgressMode _mode;
+    private readonly LiveLine _line;
     private readonly Lock _lock = new();
     private TimeSpan _lastDraw = TimeSpan.MinValue;
     private int _currentOctave;
     private TimeSpan _octaveStart;
     private TimeSpan _previousElapsed;
-    private int _lastLength;
-    private bool _barVisible;
 
     /// <param name="writer">stderr.</param>
     /// <param name="mode">How to show progress.</param>
@@ -43,6 +39,7 @@ internal sealed class ProgressReporter : IProgress<DreamProgress>
     {
         _writer = writer;
         _mode = mode;
+        _line = new LiveLine(writer);
     }
 
     public void Report(DreamProgress value)
@@ -57,46 +54,28 @@ internal sealed class ProgressReporter : IProgress<DreamProgress>
             }
             _previousElapsed = value.Elapsed;
             var octaveDone = value.Step == value.StepsPerOctave;
-            var interval = _mode == ProgressMode.Bar ? BarInterval : LineInterval;
+            var interval = _mode == ProgressMode.Bar ? LiveLine.Interval : LineInterval;
             if (!octaveDone && _lastDraw != TimeSpan.MinValue && value.Elapsed - _lastDraw < interval) return;
             _lastDraw = value.Elapsed;
             if (_mode == ProgressMode.Bar)
             {
-                var text = FormatBar(value);
-                var pad = Math.Max(0, _lastLength - text.Length);
-                _writer.Write("\r" + text + new string(' ', pad));
-                _lastLength = text.Length;
-                _barVisible = true;
+                _line.Draw(FormatBar(value));
             }
             else
             {
                 _writer.WriteLine(FormatLine(value));
+                _writer.Flush();
             }
-            _writer.Flush();
         }
     }
 
     /// <summary>Ends the bar's line (so later messages start on a fresh line).</summary>
     public void Finish()
     {
-        lock (_lock)
-        {
-            if (!_barVisible) return;
-            _writer.WriteLine();
-            _writer.Flush();
-            _barVisible = false;
-        }
+        lock (_lock) _line.End();
     }
 
-    public string FormatBar(DreamProgress p)
-    {
-        var fraction = p.Fraction;
-        var filled = (int)Math.Round(fraction * BarWidth);
-        var sb = new StringBuilder();
-        sb.Append('[').Append('#', filled).Append('-', BarWidth - filled).Append("] ");
-        sb.Append(Describe(p, fraction));
-        return sb.ToString();
-    }
+    public string FormatBar(DreamProgress p) => LiveLine.Bar(p.Fraction).Append(Describe(p, p.Fraction)).ToString();
 
     public string FormatLine(DreamProgress p) => Describe(p, p.Fraction);
 

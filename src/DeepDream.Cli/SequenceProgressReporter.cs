@@ -10,10 +10,8 @@ namespace DeepDream.Cli;
 /// </summary>
 internal sealed class SequenceProgressReporter : IProgress<SequenceProgress>
 {
-    private const int BarWidth = 24;
-    private static readonly TimeSpan BarInterval = TimeSpan.FromMilliseconds(100);
-
     private readonly TextWriter _writer;
+    private readonly LiveLine _line;
     private readonly ProgressMode _mode;
     private readonly int? _total;
     private readonly int _firstFrame;
@@ -22,8 +20,6 @@ internal sealed class SequenceProgressReporter : IProgress<SequenceProgress>
     private TimeSpan _lastDraw = TimeSpan.MinValue;
     private int _framesThisRun;
     private double _secondsThisRun;
-    private int _lastLength;
-    private bool _barVisible;
 
     /// <param name="writer">stderr.</param>
     /// <param name="mode">How to show progress.</param>
@@ -32,6 +28,7 @@ internal sealed class SequenceProgressReporter : IProgress<SequenceProgress>
     public SequenceProgressReporter(TextWriter writer, ProgressMode mode, int? total, int firstFrame)
     {
         _writer = writer;
+        _line = new LiveLine(writer);
         _mode = mode;
         _total = total;
         _firstFrame = firstFrame;
@@ -43,15 +40,10 @@ internal sealed class SequenceProgressReporter : IProgress<SequenceProgress>
         lock (_lock)
         {
             var now = _clock.Elapsed;
-            if (_lastDraw != TimeSpan.MinValue && now - _lastDraw < BarInterval) return;
+            if (_lastDraw != TimeSpan.MinValue && now - _lastDraw < LiveLine.Interval) return;
             _lastDraw = now;
             var done = value.Frame - _firstFrame + value.Step.Fraction;
-            var text = FormatBar(value.Frame, done, $"step {value.Step.CompletedSteps}/{value.Step.TotalSteps}");
-            var pad = Math.Max(0, _lastLength - text.Length);
-            _writer.Write("\r" + text + new string(' ', pad));
-            _writer.Flush();
-            _lastLength = text.Length;
-            _barVisible = true;
+            _line.Draw(FormatBar(value.Frame, done, $"step {value.Step.CompletedSteps}/{value.Step.TotalSteps}"));
         }
     }
 
@@ -72,28 +64,20 @@ internal sealed class SequenceProgressReporter : IProgress<SequenceProgress>
     /// <summary>Ends the bar's line.</summary>
     public void Finish()
     {
-        lock (_lock)
-        {
-            if (!_barVisible) return;
-            _writer.WriteLine();
-            _writer.Flush();
-            _barVisible = false;
-        }
+        lock (_lock) _line.End();
     }
 
     private string FormatBar(int frame, double framesDoneThisRun, string step)
     {
-        var sb = new StringBuilder();
+        StringBuilder sb;
         if (_total is { } total)
         {
             var fraction = Math.Clamp((_firstFrame + framesDoneThisRun) / total, 0, 1);
-            var filled = (int)Math.Round(fraction * BarWidth);
-            sb.Append('[').Append('#', filled).Append('-', BarWidth - filled).Append("] ");
-            sb.Append(CultureInfo.InvariantCulture, $"{fraction * 100,3:0}%  frame {frame + 1}/{total}");
+            sb = LiveLine.Bar(fraction).Append(CultureInfo.InvariantCulture, $"{fraction * 100,3:0}%  frame {frame + 1}/{total}");
         }
         else
         {
-            sb.Append(CultureInfo.InvariantCulture, $"frame {frame + 1}");
+            sb = new StringBuilder().Append(CultureInfo.InvariantCulture, $"frame {frame + 1}");
         }
         sb.Append("  ").Append(step);
         if (_framesThisRun > 0) sb.Append(CultureInfo.InvariantCulture, $"  {_secondsThisRun / _framesThisRun:0.0} s/frame");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using DeepDream.Sequences;
@@ -30,8 +31,12 @@ internal sealed record SequenceReport(
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Where the run's time went; <c>OtherShare</c> is the part that was not dreaming.</summary>
-    public sealed record TimingInfo(double LoadSeconds, double ReadSeconds, double PrepareSeconds, double DreamSeconds, double WriteSeconds, double EncodeSeconds, double TotalSeconds)
+    /// <summary>
+    /// Where the run's time went; <c>NonDreamShare</c> is the part that was not dreaming. <c>EncodeSeconds</c> is the time
+    /// the run waited for the GIF or video encoder; <c>EncodeBackgroundSeconds</c> the encoder's work done meanwhile.
+    /// </summary>
+    public sealed record TimingInfo(double LoadSeconds, double ReadSeconds, double PrepareSeconds, double DreamSeconds, double WriteSeconds, double EncodeSeconds,
+        double EncodeBackgroundSeconds, double TotalSeconds)
     {
         public double NonDreamShare => ReadSeconds + PrepareSeconds + DreamSeconds + WriteSeconds + EncodeSeconds is var work and > 0
             ? (work - DreamSeconds) / work : 0;
@@ -44,15 +49,17 @@ internal sealed record SequenceReport(
 }
 
 /// <summary>
-/// Runs a sequence for the CLI: commits every frame to the job folder as it comes, shows progress, then writes the final
-/// GIF or video from the frame folder (temporary file, renamed), and reports.
+/// Runs a sequence for the CLI: commits every frame to the job folder as it comes and feeds it to the GIF or video
+/// encoder (which works while the next frame is dreamed; a resumed run first feeds the frames already in the folder),
+/// shows progress, finishes the file (temporary file, renamed), and reports.
 /// </summary>
 internal sealed class SequenceRun
 {
     private readonly CliContext _context;
     private readonly DreamOptionValues _dream;
     private readonly SequenceOptionValues _sequence;
-    private double _read, _prepare, _dreamSeconds, _write, _encode;
+    private double _read, _prepare, _dreamSeconds, _write, _encode, _encodeBackground;
+    private string? _written; // "WxH, R fps" of the GIF or video as written, for the summary
 
     public SequenceRun(CliContext context, DreamOptionValues dream, SequenceOptionValues sequence)
     {
@@ -77,12 +84,57 @@ internal sealed class SequenceRun
     {
         var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart);
         if (job.FramesDone > 0 && !_dream.Quiet)
-            _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}");
+            _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}, continuing with their seed {job.Description.Settings.GetValueOrDefault("seed")}");
         return job;
     }
 
-    /// <summary>Commits each frame as it comes, with progress.</summary>
-    public async Task RunFramesAsync(SequenceJob job, IAsyncEnumerable<SequenceFrame> frames, SequenceProgressReporter progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the GIF or video output (null for a folder output) and feeds it the job's first <paramref name="frames"/>
+    /// frames, made by an earlier run. Call after <see cref="OpenJob"/>: the job's lock makes this run the only writer of
+    /// the output, so an unfinished file a killed run left beside it is removed first.
+    /// </summary>
+    public SequenceOutput? StartOutput(SequenceJob job, int frames, int width, int height, FrameRate rate, Ffmpeg? ffmpeg, VideoInfo? audioFrom, string? audioPath,
+        CancellationToken cancellationToken)
+    {
+        if (_sequence.OutputKind == SequenceOutputKind.Folder) return null;
+        var clock = Stopwatch.StartNew();
+        var folder = Path.GetDirectoryName(_sequence.Output)!;
+        foreach (var stale in Directory.EnumerateFiles(folder, $".{Path.GetFileName(_sequence.Output)}.*.tmp").ToList())
+        {
+            try
+            {
+                File.Delete(stale);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // harmless: the output gets a new temporary name
+        }
+        IFrameSink sink = _sequence.OutputKind == SequenceOutputKind.Gif
+            ? new GifFileSink(_sequence.Output, width, height, rate)
+            : new VideoFileSink(ffmpeg!, _sequence.Output, width, height, rate, audioFrom?.HasAudio == true ? audioPath : null, audioFrom?.AudioCodec);
+        if (sink is VideoFileSink video && (video.OutputWidth != width || video.OutputHeight != height) && !_dream.Quiet)
+            _context.Error.WriteLine($"note: H.264/VP9 video needs even sizes, so the video is {video.OutputWidth}x{video.OutputHeight} (the frames are {width}x{height}).");
+        _written = sink is VideoFileSink v ? $"{v.OutputWidth}x{v.OutputHeight}, {rate} fps" : $"{width}x{height}, {GifRate(rate)}";
+        var output = new SequenceOutput(sink);
+        try
+        {
+            for (var i = 0; i < frames; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var frame = job.LoadFrame(i);
+                Feed(output, frame, cancellationToken);
+            }
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+        _encode += clock.Elapsed.TotalSeconds;
+        return output;
+    }
+
+    /// <summary>Commits each frame as it comes and feeds it to the output, with progress.</summary>
+    public async Task RunFramesAsync(SequenceJob job, IAsyncEnumerable<SequenceFrame> frames, SequenceProgressReporter progress, SequenceOutput? output,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -91,6 +143,9 @@ internal sealed class SequenceRun
                 var clock = Stopwatch.StartNew();
                 job.Commit(frame);
                 _write += clock.Elapsed.TotalSeconds;
+                clock.Restart();
+                if (output is not null) Feed(output, frame.Image, cancellationToken);
+                _encode += clock.Elapsed.TotalSeconds;
                 _read += frame.ReadTime.TotalSeconds;
                 _prepare += frame.PrepareTime.TotalSeconds;
                 _dreamSeconds += frame.DreamTime.TotalSeconds;
@@ -103,26 +158,47 @@ internal sealed class SequenceRun
         }
     }
 
-    /// <summary>Writes the final GIF or video from the job's frames (nothing to do for a folder output).</summary>
-    public void Assemble(SequenceJob job, int width, int height, FrameRate rate, Ffmpeg? ffmpeg, VideoInfo? audioFrom, string? audioPath, CancellationToken cancellationToken)
+    /// <summary>Waits for the encoder and moves the GIF or video into place (nothing to do for a folder output).</summary>
+    public void Complete(SequenceOutput? output, CancellationToken cancellationToken)
     {
-        if (_sequence.OutputKind == SequenceOutputKind.Folder) return;
+        if (output is null) return;
+        cancellationToken.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
-        using (IFrameSink sink = _sequence.OutputKind == SequenceOutputKind.Gif
-            ? new GifFileSink(_sequence.Output, width, height, rate)
-            : new VideoFileSink(ffmpeg!, _sequence.Output, width, height, rate, audioFrom?.HasAudio == true ? audioPath : null, audioFrom?.AudioCodec))
+        try
         {
-            if (sink is VideoFileSink video && (video.OutputWidth != width || video.OutputHeight != height) && !_dream.Quiet)
-                _context.Error.WriteLine($"note: H.264/VP9 video needs even sizes, so the video is {video.OutputWidth}x{video.OutputHeight} (the frames are {width}x{height}).");
-            for (var i = 0; i < job.FramesDone; i++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var frame = job.LoadFrame(i);
-                sink.Write(frame);
-            }
-            sink.Complete();
+            output.Complete();
         }
-        _encode = clock.Elapsed.TotalSeconds;
+        catch (FrameSinkException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken); // Ctrl-C reached ffmpeg too
+        }
+        _encode += clock.Elapsed.TotalSeconds;
+        _encodeBackground = output.WriterSeconds;
+    }
+
+    /// <summary>
+    /// The frame rate a GIF really plays at: its delays are whole hundredths of a second, so 24 fps is stored as 4/100 s
+    /// (25 fps); the rate asked for is named when it differs.
+    /// </summary>
+    internal static string GifRate(FrameRate rate)
+    {
+        var delay = GifFileSink.DelayOf(rate);
+        var played = 100.0 / delay;
+        return played == rate.Value
+            ? $"{rate} fps"
+            : string.Create(CultureInfo.InvariantCulture, $"{played:0.##} fps: GIF delays are whole hundredths of a second, {delay}/100 s is the nearest to {rate} fps");
+    }
+
+    private static void Feed(SequenceOutput output, SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> frame, CancellationToken cancellationToken)
+    {
+        try
+        {
+            output.Add(frame);
+        }
+        catch (FrameSinkException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken); // Ctrl-C reached ffmpeg too
+        }
     }
 
     /// <summary>Removes the job folder after a GIF or video was written (unless --keep-frames); prints the summary and the JSON report.</summary>
@@ -131,13 +207,13 @@ internal sealed class SequenceRun
         var frames = job.Frames.Select(f => new SequenceReport.FrameInfo(f.Index, f.Seed, f.Seconds, f.Index < firstFrame)).ToList();
         var report = new SequenceReport(command, Path.GetFullPath(input), _sequence.Output, job.Folder, width, height, rate.ToString(), job.FramesDone, firstFrame,
             seed, job.Description.Settings,
-            new SequenceReport.TimingInfo(loadSeconds, _read, _prepare, _dreamSeconds, _write, _encode, total.Elapsed.TotalSeconds), frames);
+            new SequenceReport.TimingInfo(loadSeconds, _read, _prepare, _dreamSeconds, _write, _encode, _encodeBackground, total.Elapsed.TotalSeconds), frames);
         if (_sequence.OutputKind != SequenceOutputKind.Folder && !_sequence.KeepFrames) job.Delete();
         else job.Dispose();
         if (!_dream.Quiet)
         {
             _context.Error.WriteLine(FormattableString.Invariant(
-                $"wrote {_sequence.Output} ({job.FramesDone} frames, {width}x{height}, {rate} fps) in {total.Elapsed.TotalSeconds:0.0} s"));
+                $"wrote {_sequence.Output} ({job.FramesDone} frames, {_written ?? $"{width}x{height}, {rate} fps"}) in {total.Elapsed.TotalSeconds:0.0} s"));
         }
         if (_dream.Json)
         {

@@ -8,14 +8,19 @@ using DeepDream.Sequences.Media;
 
 namespace DeepDream.Cli;
 
-/// <summary><c>deepdream video INPUT -o OUTPUT [--blend B --flow farneback|none --fps F] [dream options]</c>.</summary>
+/// <summary><c>deepdream video INPUT -o OUTPUT [--blend B --flow auto|farneback|none --fps F] [dream options]</c>.</summary>
 internal static class VideoCommand
 {
     public static Command Create(CliContext context)
     {
         var input = new Argument<string>("INPUT") { Description = "A video file (needs ffmpeg), an animated GIF, or a folder of numbered frames." };
         var blend = new Option<string>("--blend") { Description = "Weight 0..1 of the previous frame's dream carried into the next (0: each frame on its own).", DefaultValueFactory = _ => "0.5", HelpName = "B" };
-        var flow = new Option<string>("--flow") { Description = "How the carried dream follows the motion: farneback (optical flow, OpenCV) or none.", DefaultValueFactory = _ => "farneback", HelpName = "farneback|none" };
+        var flow = new Option<string>("--flow")
+        {
+            Description = "How the carried dream follows the motion: farneback (optical flow, OpenCV), none, or auto: farneback where OpenCV loads, else none with a warning.",
+            DefaultValueFactory = _ => FlowChoice.Auto,
+            HelpName = "auto|farneback|none",
+        };
         var sequence = new SequenceOptions();
         var dream = new DreamOptions();
 
@@ -27,9 +32,7 @@ internal static class VideoCommand
         {
             var weight = ValueParsers.ParseDouble(result.GetRequiredValue(blend), "--blend");
             if (!(weight >= 0 && weight <= 1)) throw new UsageException($"--blend must be between 0 and 1 (default 0.5), got {result.GetRequiredValue(blend)}.");
-            var flowName = result.GetRequiredValue(flow).Trim().ToLowerInvariant();
-            if (flowName is not ("farneback" or "none"))
-                throw new UsageException($"Unknown --flow '{result.GetRequiredValue(flow)}'; use farneback (optical flow) or none.");
+            var flowName = FlowChoice.Parse(result.GetRequiredValue(flow));
             return RunAsync(result.GetRequiredValue(input), weight, flowName, options, sequence.Read(result), context, cancellationToken);
         });
         return command;
@@ -53,42 +56,45 @@ internal static class VideoCommand
             "gif" => GifFrameSource.Open(full),
             _ => VideoFileSource.Open(ffmpeg!, full, cancellationToken),
         };
-        IOpticalFlow? opticalFlow = null;
-        if (flowName == "farneback" && blend > 0)
-        {
-            FarnebackFlow.EnsureAvailable();
-            opticalFlow = new FarnebackFlow();
-        }
+        var opticalFlow = blend > 0 ? FlowChoice.Resolve(flowName, context, dream.Quiet) : null;
         var rate = sequence.FrameRate ?? source.FrameRate;
         var seed = SequenceOptions.ChooseSeed(dream, sequence, context);
         var identity = source is FrameFolder folder ? JobDescription.IdentifyFiles(folder.Files) : JobDescription.IdentifyFile(full);
         var settings = SequenceOptions.JobSettings(dream, seed, new Dictionary<string, string>
         {
             ["blend"] = blend.ToString(CultureInfo.InvariantCulture),
-            ["flow"] = blend > 0 ? flowName : "none",
+            ["flow"] = opticalFlow?.Name ?? FlowChoice.None,
         });
         using var job = run.OpenJob(new JobDescription("video", identity, settings));
-        var firstFrame = job.FramesDone;
-        double loadSeconds = 0;
-        if (source.FrameCount is not { } count || firstFrame < count)
+        try
         {
+            var firstFrame = job.FramesDone;
+            double loadSeconds = 0;
+            var audio = source is VideoFileSource video ? video.Info : null;
+            using var output = run.StartOutput(job, firstFrame, source.Width, source.Height, rate, ffmpeg, audio, full, cancellationToken);
+            if (source.FrameCount is not { } count || firstFrame < count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
+                loadSeconds = loaded.LoadSeconds;
+                _ = loaded.Dreamer.OctaveSizes(source.Width, source.Height); // too small a video fails here, before any frame
+                using var previous = firstFrame > 0 && blend > 0 ? job.LoadFrame(firstFrame - 1) : null;
+                var progress = new SequenceProgressReporter(context.Error, dream.ProgressMode(context), source.FrameCount, firstFrame);
+                var options = new VideoOptions(seed) { Blend = blend, Flow = opticalFlow, StartFrame = firstFrame, PreviousDreamed = previous };
+                var frames = VideoSequence.RunAsync(FrameDreamer.From(loaded.Dreamer), source, options, progress, cancellationToken);
+                await run.RunFramesAsync(job, frames, progress, output, cancellationToken).ConfigureAwait(false);
+            }
             cancellationToken.ThrowIfCancellationRequested();
-            using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
-            loadSeconds = loaded.LoadSeconds;
-            _ = loaded.Dreamer.OctaveSizes(source.Width, source.Height); // too small a video fails here, before any frame
-            using var previous = firstFrame > 0 && blend > 0 ? job.LoadFrame(firstFrame - 1) : null;
-            var progress = new SequenceProgressReporter(context.Error, dream.ProgressMode(context), source.FrameCount, firstFrame);
-            var options = new VideoOptions(seed) { Blend = blend, Flow = opticalFlow, StartFrame = firstFrame, PreviousDreamed = previous };
-            var frames = VideoSequence.RunAsync(FrameDreamer.From(loaded.Dreamer), source, options, progress, cancellationToken);
-            await run.RunFramesAsync(job, frames, progress, cancellationToken).ConfigureAwait(false);
+            if (job.FramesDone == 0) throw new FileAccessException($"The input '{full}' has no frames to dream on.");
+            if (audio?.HasAudio == true && sequence.OutputKind != SequenceOutputKind.Video && !dream.Quiet)
+                context.Error.WriteLine("note: the input's audio is not kept in a GIF or frame folder; write a .mp4 or .webm to keep it.");
+            run.Complete(output, cancellationToken);
+            run.Finish(job, "video", inputPath, source.Width, source.Height, rate, firstFrame, seed, loadSeconds, total);
+            return ExitCodes.Success;
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        if (job.FramesDone == 0) throw new FileAccessException($"The input '{full}' has no frames to dream on.");
-        var audio = source is VideoFileSource video ? video.Info : null;
-        if (audio?.HasAudio == true && sequence.OutputKind != SequenceOutputKind.Video && !dream.Quiet)
-            context.Error.WriteLine("note: the input's audio is not kept in a GIF or frame folder; write a .mp4 or .webm to keep it.");
-        run.Assemble(job, source.Width, source.Height, rate, ffmpeg, audio, full, cancellationToken);
-        run.Finish(job, "video", inputPath, source.Width, source.Height, rate, firstFrame, seed, loadSeconds, total);
-        return ExitCodes.Success;
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw SequenceStoppedException.For(job, e); // the finished frames stay: say so, and how to continue
+        }
     }
 }

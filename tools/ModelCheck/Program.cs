@@ -50,7 +50,7 @@ internal static class Program
                     continue;
                 }
                 var file = Path.Combine(folder, variant.GetProperty("file").GetString()!);
-                Check(result, () => DreamModels.FromOnnx(file, Preprocessing.Raw, new OnnxImportOptions { Name = name }),
+                Check(result, () => DreamModels.FromOnnx(file, Preprocessing.Raw, new OnnxImportOptions { Name = name, ResizeForFixedSizeLayers = true }),
                     variant.GetProperty("dynamic").GetBoolean() ? samples : samples.Where(s => s.Tag == "224").ToList());
             }
             if (root.TryGetProperty("pth", out var pth))
@@ -97,13 +97,17 @@ internal static class Program
             var layers = model.ListLayers(224, 224);
             result["layers"] = layers.Count;
             result["layers_computed_224"] = layers.Count(l => l.Shape.Count > 0);
-            result["layers_fixed_size_256"] = model.ListLayers(256, 256).Count(l => l.FixedInputSize is not null);
-            // Dream at a feature map ~70% through the network that also computes away from the export size.
-            var movable = model.ListLayers(256, 256).Where(l => l.Shape.Count > 0).Select(l => l.Name).ToHashSet();
-            var candidates = layers.Where(l => movable.Contains(l.Name) && l.Shape.Count == 4 && l.Shape[2] >= 7 && l.Shape[3] >= 7 && l.Channels >= 32).ToList();
-            if (candidates.Count == 0) throw new InvalidOperationException("no layer to dream on computes at sizes other than the export size");
+            var fixedSize = model.ListLayers(256, 256).Where(l => l.FixedInputSize is not null).Select(l => l.Name).ToHashSet();
+            result["layers_fixed_size_256"] = fixedSize.Count;
+            // Dream at a feature map (or, in a transformer, a token sequence) ~70% through the network; a layer fixed to one
+            // input size is dreamed on through OnnxImportOptions.ResizeForFixedSizeLayers.
+            var candidates = layers.Where(l => (l.Shape.Count == 4 && l.Shape[2] >= 7 && l.Shape[3] >= 7 && l.Channels >= 32)
+                || (l.Shape.Count == 3 && l.Shape[1] >= 49 && l.Shape[2] >= 32)).ToList();
+            if (candidates.Count == 0) throw new InvalidOperationException("no feature map to dream on");
             var layer = candidates[(int)(candidates.Count * 0.7)].Name;
+            result["dream_layer_fixed_size"] = fixedSize.Contains(layer);
             result["dream_layer"] = layer;
+            result["rss_before_probe_mb"] = StatusKb("VmRSS") / 1024;
             ResetPeakMemory();
             var baseline = StatusKb("VmRSS");
             result["min_size"] = model.GetMinimumInputSize([layer]);
@@ -116,6 +120,7 @@ internal static class Program
                 result["min_size_logits"] = e.Message;
             }
             result["probe_peak_mb"] = (StatusKb("VmHWM") - baseline) / 1024;
+            result["probe_peak_rss_mb"] = StatusKb("VmHWM") / 1024;
             using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(160, 120);
             for (var y = 0; y < 120; y++)
                 for (var x = 0; x < 160; x++)

@@ -25,20 +25,30 @@ internal sealed class RgbBuffer
     public static RgbBuffer From(Image<Rgb24> image)
     {
         var buffer = new RgbBuffer(image.Width, image.Height);
-        var bytes = new byte[buffer.Data.Length];
-        image.CopyPixelDataTo(bytes);
+        var bytes = BytesOf(image);
         for (var i = 0; i < bytes.Length; i++) buffer.Data[i] = bytes[i];
         return buffer;
     }
 
-    /// <summary>The pixels rounded to the nearest byte (halves away from zero) and clamped to 0..255.</summary>
-    public Image<Rgb24> ToImage()
+    /// <summary><paramref name="minuend"/> − <paramref name="subtrahend"/> per channel (images of one size).</summary>
+    public static RgbBuffer Difference(Image<Rgb24> minuend, Image<Rgb24> subtrahend)
     {
-        var bytes = new byte[Data.Length];
-        for (var i = 0; i < bytes.Length; i++) bytes[i] = ToByte(Data[i]);
-        return Image.LoadPixelData<Rgb24>(bytes, Width, Height);
+        var buffer = new RgbBuffer(minuend.Width, minuend.Height);
+        var a = BytesOf(minuend);
+        var b = BytesOf(subtrahend);
+        for (var i = 0; i < a.Length; i++) buffer.Data[i] = a[i] - b[i];
+        return buffer;
     }
 
+    /// <summary>The image's pixels as interleaved bytes (R, G, B per pixel, row-major).</summary>
+    public static byte[] BytesOf(Image<Rgb24> image)
+    {
+        var bytes = new byte[checked(image.Width * image.Height * 3)];
+        image.CopyPixelDataTo(bytes);
+        return bytes;
+    }
+
+    /// <summary>A value rounded to the nearest byte (halves away from zero) and clamped to 0..255.</summary>
     public static byte ToByte(double value) => (byte)Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), 0, 255);
 
     /// <summary>Mirrors an index into 0..n-1 (the edge pixel repeats: ..., 1, 0, 0, 1, ... and ..., n-2, n-1, n-1, n-2, ...).</summary>
@@ -60,7 +70,15 @@ internal sealed class RgbBuffer
         var y0 = (int)Math.Floor(v);
         var fx = u - x0;
         var fy = v - y0;
-        int xa = Reflect(x0, Width), xb = Reflect(x0 + 1, Width), ya = Reflect(y0, Height), yb = Reflect(y0 + 1, Height);
+        int xa, xb, ya, yb;
+        if ((uint)x0 < (uint)(Width - 1) && (uint)y0 < (uint)(Height - 1))
+        {
+            (xa, xb, ya, yb) = (x0, x0 + 1, y0, y0 + 1); // inside: no mirroring (most samples)
+        }
+        else
+        {
+            (xa, xb, ya, yb) = (Reflect(x0, Width), Reflect(x0 + 1, Width), Reflect(y0, Height), Reflect(y0 + 1, Height));
+        }
         int p00 = (ya * Width + xa) * 3, p01 = (ya * Width + xb) * 3, p10 = (yb * Width + xa) * 3, p11 = (yb * Width + xb) * 3;
         for (var c = 0; c < 3; c++)
         {

@@ -26,10 +26,13 @@ public sealed class SequenceFrame
     /// <summary>The seed the frame was dreamed with.</summary>
     public int Seed { get; }
 
-    /// <summary>Time spent reading (decoding) the source frame; zero for a zoom.</summary>
+    /// <summary>
+    /// Time the sequence waited for the source frame and its optical flow, which are read and measured while the frame
+    /// before is dreamed (so mostly zero); zero for a zoom.
+    /// </summary>
     public TimeSpan ReadTime { get; }
 
-    /// <summary>Time spent preparing the dreamer's input: the zoom transform, or optical flow plus blending.</summary>
+    /// <summary>Time spent preparing the dreamer's input: the zoom transform, or blending in the previous frame's detail.</summary>
     public TimeSpan PrepareTime { get; }
 
     /// <summary>Time spent dreaming.</summary>

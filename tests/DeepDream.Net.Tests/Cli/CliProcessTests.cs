@@ -10,25 +10,9 @@ public sealed class CliProcessTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private static Process Start(params string[] args) => Start(redirectInput: false, args);
-
-    private static Process Start(bool redirectInput, params string[] args)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = redirectInput,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        return Process.Start(info)!;
-    }
-
     private static async Task<(int Code, string Stdout, string Stderr)> RunToEnd(params string[] args)
     {
-        using var process = Start(args);
+        using var process = CliProcess.Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Patience);
@@ -67,7 +51,7 @@ public sealed class CliProcessTests : IDisposable
         if (OperatingSystem.IsWindows()) return; // Signals cannot be sent to another console process on Windows.
         var input = _cli.WriteSample("chelsea.png", 160, "cat.png");
         var output = _cli.PathOf("cat-dream.png");
-        using var process = Start("dream", input, "-o", output, "--octaves", "1", "--steps", "100000", "--seed", "1");
+        using var process = CliProcess.Start("dream", input, "-o", output, "--octaves", "1", "--steps", "100000", "--seed", "1");
         var stdout = process.StandardOutput.ReadToEndAsync();
         // Wait for the first progress line: the model is loaded and the dream loop is running.
         var seen = new System.Text.StringBuilder();
@@ -78,10 +62,7 @@ public sealed class CliProcessTests : IDisposable
             if (line.Contains("step 1/100000", StringComparison.Ordinal)) break;
         }
         Assert.False(process.HasExited, seen.ToString());
-        using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(timeout.Token);
-        }
+        await CliProcess.Signal(process, signal, timeout.Token);
         var rest = await process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == expected, $"exit {process.ExitCode}: {seen}{rest}");
@@ -99,7 +80,7 @@ public sealed class CliProcessTests : IDisposable
     {
         if (OperatingSystem.IsWindows() && input != "-") return;
         var png = File.ReadAllBytes(_cli.WriteSample("coffee.png", 48, "coffee.png"));
-        using var process = Start(redirectInput: true, "dream", input, "-o", "-", "--octaves", "1", "--steps", "1", "--seed", "2", "-q");
+        using var process = CliProcess.Start(redirectInput: true, "dream", input, "-o", "-", "--octaves", "1", "--steps", "1", "--seed", "2", "-q");
         var stderr = process.StandardError.ReadToEndAsync();
         using var stdout = new MemoryStream();
         var copy = process.StandardOutput.BaseStream.CopyToAsync(stdout);

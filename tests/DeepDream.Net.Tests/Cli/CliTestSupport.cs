@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DeepDream.Cli;
 using DeepDream.Features;
 using DeepDream.Tests.TestSupport;
@@ -24,6 +25,9 @@ internal sealed class CliHarness : IDisposable
 
     public string Folder { get; }
 
+    /// <summary>Replaces the optical flow of <c>video</c> (null: Farnebäck).</summary>
+    public Func<DeepDream.Sequences.Flow.IOpticalFlow>? FlowFactory { get; set; }
+
     /// <summary>How many models the tool asked the factory for.</summary>
     public int ModelLoads { get; private set; }
 
@@ -44,7 +48,7 @@ internal sealed class CliHarness : IDisposable
             ModelLoads++;
             return factory(request);
         };
-        var context = new CliContext(stdout, stderr, terminal, counting);
+        var context = new CliContext(stdout, stderr, terminal, counting, FlowFactory);
         var code = await Program.RunAsync(args, context, cancellationToken);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
@@ -84,6 +88,35 @@ internal sealed class CliHarness : IDisposable
         catch (IOException)
         {
         }
+    }
+}
+
+/// <summary>The real executable (deepdream.dll under the test host's dotnet) as a child process.</summary>
+internal static class CliProcess
+{
+    /// <summary>Starts <c>deepdream ARGS</c> with stdout and stderr redirected (the caller reads them).</summary>
+    public static Process Start(params string[] args) => Start(redirectInput: false, args);
+
+    /// <summary>Sends <paramref name="signal"/> (<c>INT</c>, <c>TERM</c>) to <paramref name="process"/> with <c>kill</c> (Unix only).</summary>
+    public static async Task Signal(Process process, string signal, CancellationToken cancellationToken)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(cancellationToken);
+    }
+
+    /// <summary>Starts <c>deepdream ARGS</c> with stdout, stderr and optionally stdin redirected.</summary>
+    public static Process Start(bool redirectInput, params string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = redirectInput,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        return Process.Start(info)!;
     }
 }
 

@@ -56,6 +56,32 @@ public sealed class DefaultLayerTests(SharedResNet18 shared) : IClassFixture<Sha
     }
 
     [Fact]
+    public void Onnx_PrefersTheLastValueEveryPathGoesThrough_OverOneInsideTheNextBlock()
+    {
+        using var model = DreamModels.FromOnnx(StrideLadderOnnx.CreateWithBottleneck().Save(), Preprocessing.Raw);
+        var shapes = model.ListLayers(224, 224).ToDictionary(l => l.Name, l => l.Shape);
+        Assert.Equal([1L, 8, 14, 14], shapes["rp"]); // the last 1/16 value, but inside the block
+        Assert.Equal("r4", model.DefaultLayer);
+    }
+
+    [Fact]
+    public void StageBoundaries_ExcludeValuesInsideAResidualBlock()
+    {
+        // x → c1 → r1 → c2 → r2 → Add(r1, r2): while the block runs, r1 waits for the Add.
+        var path = new OnnxTestWriter().Input("x", 1, 3, null, null).Output("sum")
+            .Init("w1", [.. Enumerable.Range(0, 8 * 3).Select(i => 0.1f * (i % 5 - 2))], 8, 3, 1, 1)
+            .Init("w2", [.. Enumerable.Range(0, 8 * 8).Select(i => 0.1f * (i % 7 - 3))], 8, 8, 1, 1)
+            .Node("Conv", ["x", "w1"], ["c1"], name: "conv1").Node("Relu", ["c1"], ["r1"], name: "relu1")
+            .Node("Conv", ["r1", "w2"], ["c2"], name: "conv2").Node("Relu", ["c2"], ["r2"], name: "relu2")
+            .Node("Add", ["r1", "r2"], ["sum"], name: "add").Save();
+        using var model = DreamModels.FromOnnx(path, Preprocessing.Raw, new DeepDream.Models.Onnx.OnnxImportOptions { FoldBatchNorm = false });
+        var graph = model.Graph;
+        string[] values = ["c1", "r1", "c2", "r2", "sum"];
+        var boundaries = DeepDream.Models.Onnx.OnnxStageBoundaries.Find(graph, values.Select(graph.RuntimeId));
+        Assert.Equal(["c1", "r1", "sum"], boundaries.Select(id => graph.ValueNames[id]).Order());
+    }
+
+    [Fact]
     public void Onnx_WithALayer3Alias_UsesIt()
     {
         var path = StrideLadderOnnx.Save();

@@ -38,6 +38,35 @@ public sealed class SequenceJobTests : IDisposable
     }
 
     [Fact]
+    public async Task Manifest_LagsWhileOpen_FramesAreAdoptedAfterAKill_AndClosingRecordsEveryFrame()
+    {
+        var job = SequenceJob.Open(_folder, Describe());
+        await Make(job, 3);
+        // Written at open, then at most every 15 s: the three quick frames are not recorded yet (as after a kill).
+        using (var stream = File.OpenRead(Path.Combine(_folder, SequenceJob.ManifestName)))
+        using (var manifest = System.Text.Json.JsonDocument.Parse(stream))
+            Assert.Equal(0, manifest.RootElement.GetProperty("framesDone").GetInt32());
+        var killed = _folder + "-killed"; // the folder as a kill at this instant leaves it
+        Directory.CreateDirectory(killed);
+        foreach (var file in Directory.GetFiles(_folder).Where(f => !Path.GetFileName(f).StartsWith('.'))) File.Copy(file, Path.Combine(killed, Path.GetFileName(file)));
+        using (var adopted = SequenceJob.Open(killed, Describe()))
+        {
+            Assert.Equal(3, adopted.FramesDone); // unrecorded frames are adopted from their files, timing unknown
+            Assert.All(adopted.Frames, f => Assert.Null(f.Seconds));
+        }
+        job.Dispose();
+        using (var stream = File.OpenRead(Path.Combine(_folder, SequenceJob.ManifestName)))
+        using (var manifest = System.Text.Json.JsonDocument.Parse(stream))
+        {
+            Assert.Equal(3, manifest.RootElement.GetProperty("framesDone").GetInt32());
+            Assert.Equal([1, 2, 3], manifest.RootElement.GetProperty("frames").EnumerateArray().Select(f => f.GetProperty("seed").GetInt32()));
+        }
+        using var again = SequenceJob.Open(_folder, Describe());
+        Assert.Equal(3, again.FramesDone);
+        Assert.All(again.Frames, f => Assert.NotNull(f.Seconds));
+    }
+
+    [Fact]
     public async Task Reopen_WithOtherSettings_Refuses_UnlessRestarted()
     {
         using (var job = SequenceJob.Open(_folder, Describe()))
@@ -83,5 +112,26 @@ public sealed class SequenceJobTests : IDisposable
         await Make(job, 2);
         job.Delete();
         Assert.False(Directory.Exists(_folder));
+    }
+
+    [Fact]
+    public void Description_SaveAndTryLoad_RoundTrip_Atomically_AndRejectOtherFiles()
+    {
+        Directory.CreateDirectory(_folder);
+        var path = Path.Combine(_folder, "job.json");
+        Assert.Null(JobDescription.TryLoad(path));
+        Describe("1.2").Save(path);
+        Describe("1.3").Save(path); // replaces
+        var loaded = JobDescription.TryLoad(path);
+        Assert.NotNull(loaded);
+        Assert.Equal(("zoom", "in.png (10 bytes)"), (loaded.Kind, loaded.Input));
+        Assert.Empty(Describe("1.3").DifferencesFrom(loaded));
+        Assert.Equal(["zoom: 1.3 → 1.2"], Describe("1.2").DifferencesFrom(loaded));
+        Assert.Equal(["job.json"], Directory.GetFiles(_folder).Select(Path.GetFileName)); // no temporary file left
+        File.WriteAllText(path, "{\"format\": \"something-else\", \"kind\": \"zoom\", \"input\": \"x\", \"settings\": {}}");
+        Assert.Null(JobDescription.TryLoad(path));
+        File.WriteAllText(path, "{ not json");
+        Assert.Null(JobDescription.TryLoad(path));
+        Assert.ThrowsAny<IOException>(() => Describe().Save(Path.Combine(_folder, "missing", "job.json")));
     }
 }

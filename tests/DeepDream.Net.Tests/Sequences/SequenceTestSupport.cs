@@ -83,7 +83,7 @@ internal static class Tools
     {
         try
         {
-            FarnebackFlow.EnsureAvailable();
+            new FarnebackFlow().EnsureAvailable();
             return null;
         }
         catch (DependencyMissingException e)
@@ -137,6 +137,54 @@ internal static class Tools
             using var frame = shifted.Clone(c => c.Crop(new Rectangle(0, 0, width, Math.Min(height, photo.Height))));
             frame.SaveAsPng(Path.Combine(folder, FrameFolder.FrameName(k)));
         }
+    }
+
+    /// <summary>A still shot as a frame folder: the photo with fresh uniform noise of ±<paramref name="noise"/> in every frame (seeded).</summary>
+    public static void WriteNoisyStill(string folder, string sample, int width, int height, int frames, int noise)
+    {
+        Directory.CreateDirectory(folder);
+        using var photo = TestSupport.TestImages.LoadSmall(sample, width);
+        var random = new Random(5);
+        for (var k = 0; k < frames; k++)
+        {
+            using var frame = photo.Clone(c => c.Crop(new Rectangle(0, 0, width, Math.Min(height, photo.Height))));
+            frame.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    foreach (ref var p in rows.GetRowSpan(y)) p = new Rgb24(Noisy(p.R), Noisy(p.G), Noisy(p.B));
+                }
+            });
+            frame.SaveAsPng(Path.Combine(folder, FrameFolder.FrameName(k)));
+        }
+
+        byte Noisy(byte value) => (byte)Math.Clamp(value + random.Next(-noise, noise + 1), 0, 255);
+    }
+
+    /// <summary>
+    /// Mean absolute difference between frame k and frame k−1 moved left by <paramref name="shift"/> whole pixels (the
+    /// content's motion in a pan), 4 px from the borders, in 0..255 units: what is left is flicker.
+    /// </summary>
+    public static double MotionCompensatedDifference(IReadOnlyList<string> files, int shift)
+    {
+        const int margin = 4;
+        double sum = 0;
+        long count = 0;
+        for (var i = 1; i < files.Count; i++)
+        {
+            using var a = Image.Load<Rgb24>(files[i - 1]);
+            using var b = Image.Load<Rgb24>(files[i]);
+            for (var y = margin; y < b.Height - margin; y++)
+            {
+                for (var x = margin; x < b.Width - margin - shift; x++)
+                {
+                    Rgb24 p = b[x, y], q = a[x + shift, y];
+                    sum += Math.Abs(p.R - q.R) + Math.Abs(p.G - q.G) + Math.Abs(p.B - q.B);
+                    count += 3;
+                }
+            }
+        }
+        return sum / count;
     }
 
     public static byte[] Bytes(Image<Rgb24> image)

@@ -76,6 +76,53 @@ public sealed class TemporalBlendTests
         Assert.InRange(dy[dy.Count / 2], 0.8, 1.2);
     }
 
+    /// <summary>Records which frames each flow estimate was asked for (by their first pixel, unique per frame here).</summary>
+    private sealed class RecordingFlow : IOpticalFlow
+    {
+        public List<(byte Current, byte Previous)> Pairs { get; } = [];
+
+        public string Name => "recording";
+
+        public void EnsureAvailable() { }
+
+        public FlowField Estimate(Image<Rgb24> current, Image<Rgb24> previous)
+        {
+            lock (Pairs) Pairs.Add((current[0, 0].R, previous[0, 0].R));
+            return new FlowField(current.Width, current.Height, new float[current.Width * current.Height * 2]);
+        }
+    }
+
+    [Fact]
+    public async Task Video_EveryFrameUsesTheOneSeed_AndTheFlowOfFrameKIsMeasuredAgainstFrameKMinus1()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "deepdream-seed-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            Directory.CreateDirectory(folder);
+            for (var k = 0; k < 5; k++) Filled(6, 4, (byte)(10 * k + 10)).SaveAsPng(Path.Combine(folder, FrameFolder.FrameName(k)));
+            using var source = FrameFolder.Open(folder, new FrameRate(10));
+            var dreamer = new IdentityDreamer();
+            var flow = new RecordingFlow();
+            var seeds = new List<int>();
+            await foreach (var f in VideoSequence.RunAsync(dreamer, source, new VideoOptions(42) { Flow = flow })) seeds.Add(f.Seed);
+            Assert.Equal([42, 42, 42, 42, 42], dreamer.Seeds);
+            Assert.Equal([42, 42, 42, 42, 42], seeds);
+            Assert.Equal([(20, 10), (30, 20), (40, 30), (50, 40)], flow.Pairs.Select(p => ((int)p.Current, (int)p.Previous)));
+
+            // Resuming at frame 3: frames 0-1 are only read; the flow of frame 3 is still measured against frame 2.
+            var resumed = new RecordingFlow();
+            using var previous = Filled(6, 4, 30);
+            var indices = new List<int>();
+            await foreach (var f in VideoSequence.RunAsync(dreamer, source, new VideoOptions(42) { Flow = resumed, StartFrame = 3, PreviousDreamed = previous })) indices.Add(f.Index);
+            Assert.Equal([3, 4], indices);
+            Assert.Equal([(40, 30), (50, 40)], resumed.Pairs.Select(p => ((int)p.Current, (int)p.Previous)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task Video_BlendCarriesThePreviousDream_AndResumeMatches()
     {

@@ -11,9 +11,9 @@ internal sealed class ModelsSection : GallerySection
         `DreamModels.FromTorchVision` in C#). The file used here is the test fixture
         `tests/DeepDream.Net.Tests/TestData/fixtures/googlenet_seed0.pth`: a real `torch.save` of torchvision's GoogLeNet,
         but with **random, untrained weights** (the repository ships no trained GoogLeNet: 27 MB of weights of unclear
-        licence). What it shows is honest but not pretty: an untrained network has no notion of eyes or dogs, so the dream
-        is the architecture's own texture — fine, even colour noise shaped by its 7×7 stride-2 stem and pooling grid. With
-        torchvision's trained `googlenet` weights the same command gives the classic Inception dreams.
+        licence). What it shows is honest but not pretty: an untrained network has no notion of eyes or dogs, so the photo
+        barely changes — fine colour noise, and coloured fringes along its strongest edges. With torchvision's trained
+        `googlenet` weights the same command gives the classic Inception dreams.
         """;
 
     public override IEnumerable<Figure> Figures()

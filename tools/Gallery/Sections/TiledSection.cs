@@ -30,7 +30,7 @@ internal sealed class TiledSection : GallerySection
         [
             Tiles.Dream("coffee-tiles-512.jpg", $"TileSize({Tile})", "coffee.png",
                 b => b.TileSize(512), image => image.Mutate(c => c.Resize(1200, 800))),
-            Tiles.Picture("coffee-grid.png", $"tile cores at {Width}×{Height}, TileSize({Tile})",
+            Tiles.Picture("coffee-grid.jpg", $"tile cores at {Width}×{Height}, TileSize({Tile})",
                 GridDescription(), TileSourceKind.Text, context => DrawGrid(context.Load("coffee.png"))),
         ], Caption: Plan(), Columns: 2);
     }

@@ -2,6 +2,7 @@ using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using DeepDream.Features;
 using DeepDream.Models.Onnx.Operators;
+using DeepDream.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ namespace DeepDream.Models.Onnx;
 /// the convolutions at load, and <see cref="Extract"/> runs only the nodes the requested layers depend on.
 /// </summary>
 /// <remarks>
-/// <see cref="Extract"/> keeps no mutable state and may be called from several threads at once; <see cref="To"/> and
+/// <see cref="Extract"/> keeps no mutable state and may be called from several threads at once; <see cref="To(Device)"/>, <see cref="To(DeepDream.Precision)"/> and
 /// <see cref="Dispose"/> must not run concurrently with it. Get instances from <see cref="DreamModels.ResNet18"/> or
 /// <see cref="DreamModels.FromOnnx(string, Preprocessing, OnnxImportOptions, Device?)"/>.
 /// </remarks>
@@ -26,13 +27,16 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private OnnxShapeProbe? _probe;
     private HashSet<int>? _fixedSizeLayers;
     private readonly Lazy<IReadOnlyList<string>> _layerNames;
+    private readonly bool _resizeForFixedSizeLayers;
     private PreprocessingTensors _preprocessing;
     private readonly Lazy<string?> _defaultLayer;
     private bool _disposed;
 
-    internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device)
+    internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device,
+        bool resizeForFixedSizeLayers = false)
     {
         _graph = graph;
+        _resizeForFixedSizeLayers = resizeForFixedSizeLayers;
         Name = name;
         Preprocessing = preprocessing;
         Device = device;
@@ -64,14 +68,16 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// <inheritdoc />
     /// <remarks>
     /// Node outputs that hold integers or booleans (shape arithmetic such as <c>Shape</c>, <c>Gather</c> of a shape, masks)
-    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once, with a probe at a small size, on first use.
+    /// or a single number (scale factors computed in the graph) are left out: they are not feature maps to dream on. Found once,
+    /// with a probe at the export size (224×224 when the file declares none), on first use.
     /// </remarks>
     public IReadOnlyList<string> LayerNames => _layerNames.Value;
 
     /// <summary>
     /// The alias <c>layer3</c> when the model has one (the embedded ResNet18, or your own
     /// <see cref="OnnxImportOptions.LayerAliases"/>); otherwise the last node output, in graph order, that on a 224×224
-    /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side): the end of the stride-16
+    /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side) and that every later
+    /// computation goes through (not a value inside a residual block or an Inception branch): the end of the stride-16
     /// stage, where the classic deep dream layers sit. <see langword="null"/> when no node output qualifies. Found once,
     /// with one forward pass, on first use.
     /// </summary>
@@ -119,11 +125,24 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(_disposed, this);
         DreamDevices.EnsureAvailable(device);
-        _graph.To(device);
+        _graph.To(device, Precision);
         var old = _preprocessing;
         _preprocessing = new PreprocessingTensors(Preprocessing, device);
         old.Dispose();
         Device = device;
+        return this;
+    }
+
+    /// <inheritdoc />
+    public Precision Precision => _graph.Format.Precision;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="precision"/> is not a defined value.</exception>
+    /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
+    public IFeatureExtractor To(Precision precision)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _graph.To(Device, precision);
         return this;
     }
 
@@ -146,8 +165,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
         var preprocessing = _preprocessing; // one read: To() may swap it on another thread
         using var scope = NewDisposeScope();
-        var x = preprocessing.Apply(image);
-        if (_graph.ChannelsLast) x = OnnxGraph.Prepare(x, channelsLast: true);
+        var x = _graph.Format.Input(preprocessing.Apply(FitFixedSizeLayers(image, ids)));
         IReadOnlyList<Tensor?> values;
         try
         {
@@ -165,9 +183,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         foreach (var layer in layers)
         {
             var id = ids[k++];
-            var t = values[id]!;
-            // Channels-last activations are handed out in the usual contiguous NCHW layout (view() works on them).
-            if (_graph.ChannelsLast && t.dim() == 4) t = t.contiguous();
+            // Handed out as float32 in the usual contiguous NCHW layout (view() works on them), whatever the format.
+            var t = ComputeFormat.Output(values[id]!, copy: false);
             // The same activation asked for under two names: hand out separate handles.
             if (!taken.Add(id)) t = t.alias();
             if (!result.ContainsKey(layer)) result[layer] = t.MoveToOuterDisposeScope();
@@ -204,9 +221,13 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         _preprocessing.Dispose();
     }
 
-    private string? FindDefaultLayer() =>
-        Aliases.ContainsKey(ResNetAliases.DefaultLayer) ? ResNetAliases.DefaultLayer
-            : DefaultLayerRule.Pick(ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize), preferBlocks: false);
+    private string? FindDefaultLayer()
+    {
+        if (Aliases.ContainsKey(ResNetAliases.DefaultLayer)) return ResNetAliases.DefaultLayer;
+        var layers = ListLayers(DefaultLayerRule.ProbeSize, DefaultLayerRule.ProbeSize);
+        var boundaries = OnnxStageBoundaries.Find(_graph, layers.Where(l => l.Shape.Count == 4).Select(l => _layerIds[l.Name]));
+        return DefaultLayerRule.Pick(layers, preferBlocks: false, name => boundaries.Contains(_layerIds[name]));
+    }
 
     private int Resolve(string layer)
     {
@@ -215,11 +236,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         throw new UnknownLayerException(Name, layer, LayerNames, nameof(layer));
     }
 
-    private Tensor ProbeInput(int width, int height)
-    {
-        var x = zeros(1, 3, height, width, device: Device);
-        return _graph.ChannelsLast ? OnnxGraph.Prepare(x, channelsLast: true) : x;
-    }
+    private Tensor ProbeInput(int width, int height) => _graph.Format.Input(zeros(1, 3, height, width, device: Device));
 
     private OnnxShapeProbe Probe => _probe ??= new OnnxShapeProbe(_graph);
 
@@ -238,12 +255,12 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     }
 
     /// <summary>
-    /// The value names whose tensors are floating point and not single numbers at a small probe size (kept when the probe
-    /// cannot tell).
+    /// The value names whose tensors are floating point and not single numbers in a probe at the reference size (kept when
+    /// the probe cannot tell).
     /// </summary>
     private List<string> WithoutShapeArithmetic(List<string> names)
     {
-        var (w, h) = ExportSize ?? (96, 96);
+        var (w, h) = ReferenceSize;
         var probe = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
         return [.. names.Where(n => probe.Floating[_layerIds[n]] != false && probe.Shapes[_layerIds[n]] is not [])];
     }
@@ -277,11 +294,24 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return candidates;
     }
 
+    /// <summary>
+    /// With <see cref="OnnxImportOptions.ResizeForFixedSizeLayers"/>: the image resized (bilinear, differentiable) to the
+    /// size the requested fixed-size layers compute at; otherwise the image itself.
+    /// </summary>
+    private Tensor FitFixedSizeLayers(Tensor image, int[] ids)
+    {
+        if (!_resizeForFixedSizeLayers || !ids.Any(FixedSizeLayers.Contains)) return image;
+        var (w, h) = ReferenceSize;
+        if (image.shape[2] == h && image.shape[3] == w) return image;
+        return nn.functional.interpolate(image, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
     private bool Computes(int id, int size) => Probe.Run(ProbeInput(size, size), _graph.ProducerOf(id)).Computed(id);
 
     private int ProbeMinimum(int id, string layer)
     {
-        if (FixedSizeLayers.Contains(id)) throw new ModelLoadException(FixedSizeMessage(layer));
+        if (FixedSizeLayers.Contains(id))
+            return _resizeForFixedSizeLayers ? 1 : throw new ModelLoadException(FixedSizeMessage(layer));
         var measured = Probe.Run(ProbeInput(MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize), _graph.ProducerOf(id));
         if (measured.Structural && !measured.Computed(id)) throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed at any input size: {measured.FirstFailure}.");
         var maxSize = MinimumSizeSearch.AffordableSize(measured.PeakBytes);
@@ -299,9 +329,9 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         var (w, h) = ReferenceSize;
         return ExportSize is not null
             ? $"Layer '{layer}' of '{Name}' computes only at the model's export size {w}×{h} (it follows a part of the graph " +
-              "fixed to that size, such as a classifier reshaped to a constant shape); dream on an earlier layer, or export the " +
-              "model with dynamic height and width."
+              "fixed to that size, such as a classifier reshaped to a constant shape); dream on an earlier layer, export the " +
+              "model with dynamic height and width, or set OnnxImportOptions.ResizeForFixedSizeLayers."
             : $"Layer '{layer}' of '{Name}' computes only at {w}×{h} (it follows a part of the graph fixed to that size, such " +
-              "as a transformer's positional embeddings); dream on an earlier layer.";
+              "as a transformer's positional embeddings); dream on an earlier layer, or set OnnxImportOptions.ResizeForFixedSizeLayers.";
     }
 }

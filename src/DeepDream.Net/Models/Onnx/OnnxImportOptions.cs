@@ -38,6 +38,15 @@ public sealed class OnnxImportOptions
     /// </summary>
     public OnnxOperatorSet? CustomOperators { get; init; }
 
+    /// <summary>
+    /// Lets layers that compute only at one input size (a transformer's positional embeddings, a classifier reshaped to a
+    /// constant shape in a fixed-size export) be dreamed on at any size: when <see cref="OnnxFeatureExtractor.Extract"/> is
+    /// asked for such a layer, the image is resized (bilinear, differentiably) to that size before the forward pass, so
+    /// every requested activation has that size's shape and the gradient flows back to the full image. Off by default:
+    /// such layers are then refused with a message naming their size.
+    /// </summary>
+    public bool ResizeForFixedSizeLayers { get; init; }
+
     /// <summary>The extractor's <c>Name</c>; defaults to the file name without extension.</summary>
     public string? Name { get; init; }
 }

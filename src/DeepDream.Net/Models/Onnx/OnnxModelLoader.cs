@@ -107,7 +107,8 @@ internal static class OnnxModelLoader
         var graph = BuildGraph(bytes, $"'{source}'", directory, options, device);
         try
         {
-            return new OnnxFeatureExtractor(name, graph, preprocessing, options.LayerAliases ?? new Dictionary<string, string>(), device);
+            return new OnnxFeatureExtractor(name, graph, preprocessing, options.LayerAliases ?? new Dictionary<string, string>(), device,
+                options.ResizeForFixedSizeLayers);
         }
         catch (ArgumentException e)
         {

@@ -27,22 +27,70 @@ public sealed class FarnebackFlow : IOpticalFlow
     /// <summary>Iterations at each pyramid level.</summary>
     public int Iterations { get; init; } = 3;
 
+    /// <summary>The default <see cref="MaxSide"/>.</summary>
+    public const int DefaultMaxSide = 320;
+
+    /// <summary>
+    /// Larger frames are scaled down (area average) until their longer side is at most this many pixels before the flow
+    /// is estimated, and the field is scaled back up (bilinear, displacements multiplied by the scale): the cost stays
+    /// that of a small frame whatever the video's size (at 640×360 about a quarter of full size), and the field is
+    /// smoother. 0 estimates at full size. Default <see cref="DefaultMaxSide"/>.
+    /// </summary>
+    public int MaxSide { get; init; } = DefaultMaxSide;
+
     /// <inheritdoc />
     public string Name => "farneback";
 
-    /// <summary>Checks that OpenCV's native library loads.</summary>
-    /// <exception cref="DependencyMissingException">It does not load; the message names the missing library and how to install it.</exception>
-    public static void EnsureAvailable()
+    /// <summary>Checks (once per process) that OpenCV's native library loads.</summary>
+    /// <exception cref="DependencyMissingException">
+    /// It does not load; the message names the missing library and how to install it (on Debian/Ubuntu, GTK 3:
+    /// <c>apt-get install libgtk-3-0</c>).
+    /// </exception>
+    public void EnsureAvailable()
+    {
+        if (LoadFailure.Value is { } failure) throw new DependencyMissingException(failure.Message, failure.InnerException);
+    }
+
+    private static readonly Lazy<DependencyMissingException?> LoadFailure = new(() =>
     {
         try
         {
             _ = Cv2.GetVersionString();
+            return null;
         }
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
         {
-            throw new DependencyMissingException(
-                $"Optical flow needs OpenCV's native library (OpenCvSharpExtern), which could not be loaded{Why(e)}. On Debian/Ubuntu install GTK 3 (apt-get install libgtk-3-0); on other platforms add OpenCV's runtime package for it; or use no flow.", e);
+            return Missing(e, OperatingSystem.IsLinux());
         }
+    });
+
+    /// <summary>
+    /// The one-line error for a failed load of OpenCV's native library. The loader's message lists every path it tried;
+    /// a line that does not name OpenCvSharpExtern itself is the dependency that failed (such as
+    /// <c>libgtk-3.so.0: cannot open shared object file: No such file or directory</c>).
+    /// </summary>
+    internal static DependencyMissingException Missing(Exception exception, bool linux)
+    {
+        var loader = exception as DllNotFoundException ?? exception.InnerException as DllNotFoundException;
+        var dependency = loader?.Message.Split('\n').Skip(1).Select(l => l.Trim())
+            .FirstOrDefault(l => l.Contains(": ", StringComparison.Ordinal) && !l.Contains("OpenCvSharpExtern", StringComparison.Ordinal));
+        string message;
+        if (dependency is not null && linux)
+        {
+            var split = dependency.IndexOf(": ", StringComparison.Ordinal);
+            var library = Path.GetFileName(dependency[..split]);
+            message = $"Optical flow needs OpenCV's native library, which cannot load because {library} is missing or unusable ({dependency[(split + 2)..]}). "
+                + "It needs GTK 3: on Debian/Ubuntu install it with 'sudo apt-get install libgtk-3-0'.";
+        }
+        else if (linux)
+        {
+            message = "Optical flow needs OpenCV's native library (libOpenCvSharpExtern.so), which was not found; add the OpenCvSharp4.official.runtime.linux-x64 package to the application.";
+        }
+        else
+        {
+            message = $"Optical flow needs OpenCV's native library (OpenCvSharpExtern), which could not be loaded on {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}; add an OpenCvSharp4 runtime package for this platform.";
+        }
+        return new DependencyMissingException(message, exception);
     }
 
     /// <inheritdoc />
@@ -57,11 +105,36 @@ public sealed class FarnebackFlow : IOpticalFlow
         int width = current.Width, height = current.Height;
         using var from = ToLumaMat(current);
         using var to = ToLumaMat(previous);
+        var scale = MaxSide > 0 ? Math.Min(1.0, (double)MaxSide / Math.Max(width, height)) : 1.0;
+        var small = new Size(Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
         using var flow = new Mat();
-        Cv2.CalcOpticalFlowFarneback(from, to, flow, PyramidScale, Levels, WindowSize, Iterations, 5, 1.2, OpticalFlowFlags.None);
+        if (small.Width == width && small.Height == height)
+        {
+            Cv2.CalcOpticalFlowFarneback(from, to, flow, PyramidScale, Levels, WindowSize, Iterations, 5, 1.2, OpticalFlowFlags.None);
+        }
+        else
+        {
+            using var fromSmall = new Mat();
+            using var toSmall = new Mat();
+            using var flowSmall = new Mat();
+            Cv2.Resize(from, fromSmall, small, 0, 0, InterpolationFlags.Area);
+            Cv2.Resize(to, toSmall, small, 0, 0, InterpolationFlags.Area);
+            Cv2.CalcOpticalFlowFarneback(fromSmall, toSmall, flowSmall, PyramidScale, Levels, WindowSize, Iterations, 5, 1.2, OpticalFlowFlags.None);
+            Cv2.Resize(flowSmall, flow, new Size(width, height), 0, 0, InterpolationFlags.Linear);
+        }
         var data = new float[width * height * 2];
         using var continuous = flow.IsContinuous() ? null : flow.Clone();
         Marshal.Copy((continuous ?? flow).Data, data, 0, data.Length);
+        if (small.Width != width || small.Height != height)
+        {
+            // Displacements were measured in the small frame's pixels.
+            float sx = (float)width / small.Width, sy = (float)height / small.Height;
+            for (var i = 0; i < data.Length; i += 2)
+            {
+                data[i] *= sx;
+                data[i + 1] *= sy;
+            }
+        }
         return new FlowField(width, height, data);
     }
 
@@ -83,17 +156,5 @@ public sealed class FarnebackFlow : IOpticalFlow
         var mat = new Mat(image.Height, image.Width, MatType.CV_8UC1);
         mat.SetArray(luma);
         return mat;
-    }
-
-    private static string Why(Exception e)
-    {
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is not DllNotFoundException) continue;
-            var line = inner.Message.Split('\n').Select(l => l.Trim())
-                .FirstOrDefault(l => l.Contains("cannot open shared object", StringComparison.Ordinal) && !l.Contains("OpenCvSharpExtern", StringComparison.Ordinal));
-            return line is null ? "" : $" ({line})";
-        }
-        return "";
     }
 }

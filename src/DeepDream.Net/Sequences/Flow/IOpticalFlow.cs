@@ -10,6 +10,13 @@ public interface IOpticalFlow
     string Name { get; }
 
     /// <summary>
+    /// Checks that the flow can run here (its native libraries load), so a missing dependency is found before any frame
+    /// is dreamed; <see cref="VideoSequence"/> calls it before the first frame.
+    /// </summary>
+    /// <exception cref="DependencyMissingException">It cannot run; the message names what is missing and how to install it.</exception>
+    void EnsureAvailable();
+
+    /// <summary>
     /// For every pixel of <paramref name="current"/>, the displacement to where its content was in
     /// <paramref name="previous"/>: current(x, y) ≈ previous(x + dx, y + dy).
     /// </summary>

@@ -34,26 +34,26 @@ public static class TemporalBlend
         if (flow is not null && (flow.Width != width || flow.Height != height))
             throw new ArgumentException($"The flow is {flow.Width}x{flow.Height} but the frames are {width}x{height}.", nameof(flow));
 
-        var detail = RgbBuffer.From(previousDreamed);
-        var original = RgbBuffer.From(previousSource);
-        for (var i = 0; i < detail.Data.Length; i++) detail.Data[i] -= original.Data[i];
-        var output = RgbBuffer.From(current);
+        var detail = RgbBuffer.Difference(previousDreamed, previousSource);
+        var frame = RgbBuffer.BytesOf(current);
+        var output = new byte[frame.Length];
+        var field = flow?.Data;
         Parallel.For(0, height, y =>
         {
             Span<double> rgb = stackalloc double[3];
             for (var x = 0; x < width; x++)
             {
                 var p = (y * width + x) * 3;
-                if (flow is null)
+                if (field is null)
                 {
-                    for (var c = 0; c < 3; c++) output.Data[p + c] += (float)(blend * detail.Data[p + c]);
+                    for (var c = 0; c < 3; c++) output[p + c] = RgbBuffer.ToByte(frame[p + c] + blend * detail.Data[p + c]);
                     continue;
                 }
-                var (dx, dy) = flow.At(x, y);
-                detail.Sample(x + dx, y + dy, rgb);
-                for (var c = 0; c < 3; c++) output.Data[p + c] += (float)(blend * rgb[c]);
+                var f = (y * width + x) * 2;
+                detail.Sample(x + field[f], y + field[f + 1], rgb);
+                for (var c = 0; c < 3; c++) output[p + c] = RgbBuffer.ToByte(frame[p + c] + blend * rgb[c]);
             }
         });
-        return output.ToImage();
+        return Image.LoadPixelData<Rgb24>(output, width, height);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 
 namespace DeepDream.Sequences.Jobs;
 
@@ -30,6 +31,42 @@ public sealed record JobDescription(string Kind, string Input, IReadOnlyDictiona
         return lines;
     }
 
+    /// <summary>
+    /// Writes the description to a small JSON file, atomically: it is written under a temporary name beside
+    /// <paramref name="path"/> and renamed into place, so a reader (or a run killed at any instant) never sees half a file.
+    /// For resumable work of your own: save it next to the results, and compare it with <see cref="TryLoad"/> on the next run.
+    /// </summary>
+    /// <param name="path">The file to write (replaced when it exists); its folder must exist.</param>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder or file is not writable.</exception>
+    public void Save(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var stored = new StoredDescription(FileFormat, 1, Kind, Input, new SortedDictionary<string, string>(Settings.ToDictionary(), StringComparer.Ordinal));
+        AtomicFile.Write(Path.GetFullPath(path), stream => JsonSerializer.Serialize(stream, stored, JsonOptions));
+    }
+
+    /// <summary>Reads a description written by <see cref="Save"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The description, or null when the file is missing, unreadable or not a description.</returns>
+    public static JobDescription? TryLoad(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            if (!File.Exists(path)) return null;
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize<StoredDescription>(stream, JsonOptions) is { Kind: not null, Input: not null, Settings: not null } d
+                && d.Format is null or FileFormat
+                ? new JobDescription(d.Kind, d.Input, d.Settings)
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A file's identity: its name, length and SHA-256 (so a changed file with the same name is noticed).</summary>
     /// <param name="path">The file.</param>
     /// <returns><c>name (N bytes, sha256 …)</c>.</returns>
@@ -52,6 +89,17 @@ public sealed record JobDescription(string Kind, string Input, IReadOnlyDictiona
         foreach (var file in files) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(IdentifyFile(file) + "\n"));
         return string.Create(CultureInfo.InvariantCulture, $"{files.Count} frames (sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())})");
     }
+
+    private const string FileFormat = "deepdream-job-description";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+    };
+
+    private sealed record StoredDescription(string? Format, int Version, string? Kind, string? Input, SortedDictionary<string, string>? Settings);
 }
 
 /// <summary>A finished frame of a job.</summary>

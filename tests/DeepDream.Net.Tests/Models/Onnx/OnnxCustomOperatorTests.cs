@@ -50,7 +50,7 @@ public sealed class OnnxCustomOperatorTests
     public void RegisteredOperator_ReplacesABuiltInOne()
     {
         // Relu redefined as the identity: layer 'r' now equals the input, negative values included.
-        var operators = new OnnxOperatorSet().AddElementwise("Relu", t => t.alias());
+        var operators = new OnnxOperatorSet().AddElementwise("Relu", t => t);
         var path = new OnnxTestWriter().Input("x").Output("r").Node("Relu", ["x"], ["r"]).Save();
         using var model = DreamModels.FromOnnx(path, Preprocessing.Raw, new OnnxImportOptions { CustomOperators = operators });
         using var scope = NewDisposeScope();
@@ -90,5 +90,19 @@ public sealed class OnnxCustomOperatorTests
         Assert.Equal(["y"], model.LayerNames);
         using var scope = NewDisposeScope();
         Assert.Equal([0f, 2f, 0f], Values(model.Extract(tensor(new[] { -1f, 2f, -3f }).reshape(1, 3, 1, 1), ["y"])["y"]));
+    }
+
+    [Fact]
+    public void KernelReturningAWeightItself_LeavesTheWeightIntactAcrossRuns()
+    {
+        // 'Weight' hands back its second input, the graph's constant w: the probes free their outputs, never w.
+        var operators = new OnnxOperatorSet().Add("Weight", _ => inputs => [inputs[1]!]);
+        var path = new OnnxTestWriter().Input("x").Output("y").Init("w", [1f, 2f, 3f], 1, 3, 1, 1)
+            .Node("Weight", ["x", "w"], ["k"]).Node("Mul", ["x", "k"], ["y"]).Save();
+        using var model = DreamModels.FromOnnx(path, Preprocessing.Raw, new OnnxImportOptions { CustomOperators = operators });
+        for (var i = 0; i < 3; i++) Assert.Equal(new long[] { 1, 3, 2, 2 }, model.ListLayers(2, 2).Single(l => l.Name == "y").Shape);
+        Assert.Equal(1, model.GetMinimumInputSize(["y"]));
+        using var scope = NewDisposeScope();
+        Assert.Equal([1f, 2f, 3f], Values(model.Extract(ones(1, 3, 1, 1), ["y"])["y"]));
     }
 }

@@ -86,12 +86,14 @@ public sealed class OnnxSizeProbeTests
         Assert.Equal(new long[] { 1, 60 }, model.ListLayers(5, 4)[1].Shape);
     }
 
-    [Fact]
-    public void StaticChannelShuffle_RunsAtOtherSizes_WithTheSameShuffle()
+    [Theory]
+    [InlineData(4L)] // PyTorch 2.6 writes the merge as [1, 4, 8, 8]
+    [InlineData(-1L)] // PyTorch 1.13 writes [1, -1, 8, 8]
+    public void StaticChannelShuffle_RunsAtOtherSizes_WithTheSameShuffle(long mergedChannels)
     {
         // Exported at 8×8: reshape to the constants [1, 2, 2, 8, 8], swap the group axes, reshape to [1, 4, 8, 8].
         var path = new OnnxTestWriter().Input("x", 1, 3, 8, 8).Output("y")
-            .Init("w", Seq(4 * 3), 4, 3, 1, 1).InitLongs("split", [1, 2, 2, 8, 8], 5).InitLongs("merge", [1, 4, 8, 8], 4)
+            .Init("w", Seq(4 * 3), 4, 3, 1, 1).InitLongs("split", [1, 2, 2, 8, 8], 5).InitLongs("merge", [1, mergedChannels, 8, 8], 4)
             .Node("Conv", ["x", "w"], ["c"]).Node("Reshape", ["c", "split"], ["groups"])
             .Node("Transpose", ["groups"], ["swapped"], attributes: [("perm", new long[] { 0, 2, 1, 3, 4 })])
             .Node("Reshape", ["swapped", "merge"], ["y"]).Save();
@@ -107,13 +109,15 @@ public sealed class OnnxSizeProbeTests
         OnnxTestRunner.AssertClose(c.index_select(1, tensor(new long[] { 0, 2, 1, 3 })), result["y"], 0);
     }
 
+    /// <summary>Height and width are dynamic, but adding a [1, 1, 224, 224] embedding only works at 224×224 (like ViT).</summary>
+    private static string PositionalEmbeddingModel() => new OnnxTestWriter().Input("x", 1, 3, null, null).Output("y")
+        .Init("w", Seq(2 * 3), 2, 3, 1, 1).Init("position", [.. Enumerable.Range(0, 224 * 224).Select(i => i % 7 * 0.1f)], 1, 1, 224, 224)
+        .Node("Conv", ["x", "w"], ["c"]).Node("Add", ["c", "position"], ["y"]).Save();
+
     [Fact]
     public void DynamicExportWithAPositionalEmbedding_IsFixedAt224()
     {
-        // Height and width are dynamic, but adding a [1, 1, 224, 224] embedding only works at 224×224 (like ViT).
-        var path = new OnnxTestWriter().Input("x", 1, 3, null, null).Output("y")
-            .Init("w", Seq(2 * 3), 2, 3, 1, 1).Init("position", new float[224 * 224], 1, 1, 224, 224)
-            .Node("Conv", ["x", "w"], ["c"]).Node("Add", ["c", "position"], ["y"]).Save();
+        var path = PositionalEmbeddingModel();
         using var model = DreamModels.FromOnnx(path, Preprocessing.Raw);
         var layers = model.ListLayers(100, 60).ToDictionary(l => l.Name);
         Assert.Equal((224, 224), layers["y"].FixedInputSize);
@@ -121,5 +125,25 @@ public sealed class OnnxSizeProbeTests
         Assert.Equal(1, model.GetMinimumInputSize(["c"]));
         var e = Assert.Throws<ModelLoadException>(() => model.GetMinimumInputSize(["y"]));
         Assert.Contains("Layer 'y' of 'model' computes only at 224×224", e.Message);
+    }
+
+    [Fact]
+    public void ResizeForFixedSizeLayers_RunsThemOnTheResizedImage_WithGradientsToTheFullImage()
+    {
+        using var model = DreamModels.FromOnnx(PositionalEmbeddingModel(), Preprocessing.Raw, new OnnxImportOptions { ResizeForFixedSizeLayers = true });
+        Assert.Equal(1, model.GetMinimumInputSize(["y"]));
+        using var scope = NewDisposeScope();
+        var x = rand(1, 3, 60, 100, generator: new TorchSharp.torch.Generator(5)).requires_grad_(true);
+        var y = model.Extract(x, ["y"])["y"];
+        Assert.Equal(new long[] { 1, 2, 224, 224 }, y.shape);
+        // Exactly the model applied to the bilinear resize of the image.
+        var resized = nn.functional.interpolate(x.detach(), [224, 224], mode: InterpolationMode.Bilinear, align_corners: false);
+        var expected = model.Extract(resized, ["y"])["y"];
+        OnnxTestRunner.AssertClose(expected, y.detach(), 1e-6);
+        y.sum().backward();
+        Assert.Equal(new long[] { 1, 3, 60, 100 }, x.grad!.shape);
+        Assert.True(x.grad!.abs().sum().item<float>() > 0);
+        // Layers that compute at any size are not resized.
+        Assert.Equal(new long[] { 1, 2, 60, 100 }, model.Extract(x.detach(), ["c"])["c"].shape);
     }
 }

@@ -9,6 +9,11 @@ namespace DeepDream.Tests.Models.TorchVision;
 /// ResNeXt-101 is built with torchvision's layout (ResNet101's [3, 4, 23, 3] grouped bottlenecks), not the ResNet50 layout
 /// TorchSharp's TorchVision package uses for it, so real torchvision weight files load.
 /// </summary>
+/// <remarks>
+/// The networks are built on the meta device (shapes without storage: 88 million parameters would take 350 MB and seconds
+/// to initialise); that default device is process-wide, so these tests run alone, in the non-parallel collection.
+/// </remarks>
+[Collection(nameof(Engine.ProcessMemoryCollection))]
 public sealed class ResNeXt101LayoutTests
 {
     /// <summary>torchvision 0.21's state-dict key → shape for both variants (tools/model-check/state_dict_shapes.py).</summary>
@@ -21,8 +26,19 @@ public sealed class ResNeXt101LayoutTests
     [InlineData("resnext101_64x4d")]
     public void StateDict_HasTorchVisionKeysAndShapes(string architecture)
     {
-        using var module = TorchVisionArchitecture.All[architecture].Create(1000);
-        var ours = module.state_dict().ToDictionary(p => p.Key, p => p.Value.shape);
+        var previous = get_default_device();
+        Dictionary<string, long[]> ours;
+        try
+        {
+            set_default_device(new Device(DeviceType.META));
+            using var module = TorchVisionArchitecture.All[architecture].Create(1000);
+            ours = module.state_dict().ToDictionary(p => p.Key, p => p.Value.shape);
+            Assert.Equal(DeviceType.META, module.parameters().First().device_type);
+        }
+        finally
+        {
+            set_default_device(previous);
+        }
         var expected = s_torchvision[architecture];
         Assert.Equal(626, expected.Count);
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), ours.Keys.Order(StringComparer.Ordinal));

@@ -29,6 +29,12 @@ internal sealed class CustomOp : OnnxOp
         while (wanted > 0 && Outputs[wanted - 1] < 0) wanted--;
         if (outputs is null || outputs.Count < wanted)
             throw new InvalidOperationException($"the custom operator '{OpType}' of node '{NodeName}' returned {outputs?.Count ?? 0} output(s) but the node uses {wanted}");
-        for (var i = 0; i < wanted; i++) Out(values, outputs[i], i);
+        for (var i = 0; i < wanted; i++)
+        {
+            // A kernel may hand back one of its inputs (or a weight): store a separate handle, so that freeing the
+            // output never frees the graph's own tensor.
+            var output = outputs[i];
+            Out(values, inputs.Any(t => ReferenceEquals(t, output)) ? output.alias() : output, i);
+        }
     }
 }

@@ -14,10 +14,12 @@ internal static class MatrixOps
     }
 }
 
-/// <summary>Gemm: alpha·A'·B' + beta·C, with a constant transposed B transposed once at load.</summary>
+/// <summary>
+/// Gemm: alpha·A'·B' + beta·C. A transposed B is used as a transposed view (BLAS reads it in place), not copied: a
+/// classifier's weight can be hundreds of megabytes (VGG16's first: 411 MB).
+/// </summary>
 internal sealed class GemmOp : OnnxOp
 {
-    private readonly int _b;
     private readonly bool _transA;
     private readonly bool _transB;
     private readonly float _alpha;
@@ -29,24 +31,12 @@ internal sealed class GemmOp : OnnxOp
         _beta = c.Float("beta", 1f);
         _transA = c.Int("transA", 0) == 1;
         _transB = c.Int("transB", 0) == 1;
-        var b = c.ConstantInput(1);
-        if (b is not null && _transB)
-        {
-            _b = c.AddConstant(b.t().contiguous());
-            _transB = false;
-        }
-        else
-        {
-            _b = c.InputIds[1];
-        }
     }
-
-    public override IEnumerable<int> ReferencedValues => new[] { Inputs[0], _b, Inputs.Length > 2 ? Inputs[2] : -1 }.Where(i => i >= 0);
 
     public override void Run(Tensor?[] values)
     {
         var a = In(values, 0);
-        var b = values[_b]!;
+        var b = In(values, 1);
         if (a.dim() > 2) a = a.reshape(a.shape[0], -1);
         if (_transA) a = a.t();
         if (_transB) b = b.t();
