@@ -82,7 +82,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side) and that every later
     /// computation goes through (not a value inside a residual block or an Inception branch): the end of the stride-16
     /// stage, where the classic deep dream layers sit. <see langword="null"/> when no node output qualifies. Found once,
-    /// with one forward pass, on first use.
+    /// on first use, from the shape probe at 224×224 that <see cref="LayerNames"/> and <see cref="ListLayers"/> share
+    /// (element-wise operators are not computed in it, so a graph of tens of thousands of nodes takes seconds).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
     public string? DefaultLayer => _defaultLayer.Value;
