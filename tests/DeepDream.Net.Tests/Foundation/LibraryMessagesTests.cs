@@ -22,6 +22,6 @@ public sealed partial class LibraryMessagesTests
         for (var handle = MetadataTokens.UserStringHandle(1); !handle.IsNil; handle = reader.GetNextHandle(handle))
             strings.Add(reader.GetUserString(handle));
         Assert.Contains(strings, s => s.Contains("has no default dream layer", StringComparison.Ordinal)); // the heap was read
-        Assert.Empty(strings.Where(s => CliOption().IsMatch(s) || s.Contains("deepdream ", StringComparison.Ordinal)));
+        Assert.DoesNotContain(strings, s => CliOption().IsMatch(s) || s.Contains("deepdream ", StringComparison.Ordinal));
     }
 }
