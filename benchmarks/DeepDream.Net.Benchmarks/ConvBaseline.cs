@@ -11,15 +11,17 @@ internal sealed class ConvBaseline : IDisposable
 {
     private readonly List<(ConvShape Shape, Tensor X, Tensor W, Tensor? B, Tensor Gy)> _cases = [];
 
-    public ConvBaseline(IEnumerable<ConvShape> shapes)
+    public ConvBaseline(IEnumerable<ConvShape> shapes, Performance.ComputeFormat? format = null)
     {
         var generator = new Generator(1234);
+        format ??= new Performance.ComputeFormat(ScalarType.Float32, ChannelsLast: false);
         foreach (var s in shapes)
         {
-            var x = randn(s.Input, generator: generator).requires_grad_(true);
-            var w = randn(s.Weight, generator: generator).mul_(0.05);
-            var b = s.HasBias ? randn(s.Weight[0], generator: generator) : null;
-            var gy = randn(s.Output, generator: generator);
+            using var scope = NewDisposeScope();
+            var x = format.Weight(randn(s.Input, generator: generator)).requires_grad_(true).DetachFromDisposeScope();
+            var w = format.Weight(randn(s.Weight, generator: generator).mul_(0.05)).DetachFromDisposeScope();
+            var b = s.HasBias ? format.Weight(randn(s.Weight[0], generator: generator)).DetachFromDisposeScope() : null;
+            var gy = format.Weight(randn(s.Output, generator: generator)).DetachFromDisposeScope();
             _cases.Add((s, x, w, b, gy));
         }
         Shapes = [.. _cases.Select(c => c.Shape)];

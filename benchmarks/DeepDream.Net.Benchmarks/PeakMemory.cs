@@ -7,7 +7,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace DeepDream.Benchmarks;
 
 /// <summary>
-/// <c>peak-memory reference|SIDE [--octaves N] [--steps N] [--tile N] [--append FILE]</c>: one full dream in this (fresh)
+/// <c>peak-memory reference|SIDE [--octaves N] [--steps N] [--tile N] [--precision fp32|bf16] [--append FILE]</c>: one full dream in this (fresh)
 /// process, then the peak resident set size (VmHWM from /proc/self/status, and Process.PeakWorkingSet64) and the
 /// resident size before the dream (model and image loaded). <c>reference</c> is chelsea.png with the library defaults;
 /// SIDE is a SIDE×SIDE image resized from astronaut.png.
@@ -18,19 +18,20 @@ internal static class PeakMemory
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("usage: peak-memory reference|SIDE [--octaves N] [--steps N] [--tile N] [--append FILE]");
+            Console.Error.WriteLine("usage: peak-memory reference|SIDE [--octaves N] [--steps N] [--tile N] [--precision fp32|bf16] [--append FILE]");
             return 2;
         }
         var which = args[0];
         int? octaves = ConsoleModes.Option(args, "--octaves"), steps = ConsoleModes.Option(args, "--steps"), tile = ConsoleModes.Option(args, "--tile");
         var append = ConsoleModes.Text(args, "--append");
+        var precision = ConsoleModes.Text(args, "--precision") == "bf16" ? Precision.BFloat16 : Precision.Float32;
 
         var clock = Stopwatch.StartNew();
-        using var model = DreamModels.ResNet18();
+        using var model = DreamModels.ResNet18().To(precision);
         using Image<Rgb24> image = which == "reference"
             ? Workload.LoadImage()
             : Workload.SquareImage(int.Parse(which, CultureInfo.InvariantCulture));
-        using var dreamer = Workload.CreateDreamer(model, steps ?? DreamSettings.DefaultStepsPerOctave, octaves ?? Schedules.OctaveSchedule.DefaultCount, tile);
+        using var dreamer = Workload.CreateDreamer(model, steps ?? DreamSettings.DefaultStepsPerOctave, octaves ?? Schedules.OctaveSchedule.DefaultCount, tile, precision);
         var before = Status("VmRSS");
         var loaded = clock.Elapsed;
         clock.Restart();

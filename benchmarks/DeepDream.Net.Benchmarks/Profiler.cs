@@ -109,6 +109,47 @@ internal static class Profiler
         return 0;
     }
 
+    /// <summary>
+    /// <c>convs [--reps N] [--threads N]</c>: every convolution of the reference workload at the full-size and smallest
+    /// octave on its own, forward and forward + input gradient, NCHW and channels-last float32 and channels-last bfloat16:
+    /// which shapes run far below the large-convolution roofline.
+    /// </summary>
+    public static int Convs(string[] args)
+    {
+        var reps = ConsoleModes.Option(args, "--reps") ?? 5;
+        if (ConsoleModes.Option(args, "--threads") is { } threads) torch.set_num_threads(threads);
+        using var model = DreamModels.ResNet18();
+        var info = SixLabors.ImageSharp.Image.Identify(Workload.ImagePath(Workload.ReferenceImage));
+        var sizes = Workload.OctaveSizes(model, info.Width, info.Height);
+        Performance.ComputeFormat[] formats = [new(ScalarType.Float32, false), new(ScalarType.Float32, true), new(ScalarType.BFloat16, true)];
+        foreach (var size in new[] { sizes[0], sizes[^1] })
+        {
+            var shapes = ConvShapes.Of(model, size.Height, size.Width);
+            Console.WriteLine($"octave {size}: fwd / fwd+grad in ms (GFLOP/s of fwd+grad)");
+            Console.WriteLine("| conv | GFLOP fwd+grad | NCHW fp32 | CL fp32 | CL bf16 |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
+            var baselines = formats.Select(f => new ConvBaseline(shapes, f)).ToArray();
+            var totals = new double[formats.Length];
+            for (var i = 0; i < shapes.Count; i++)
+            {
+                var cells = new List<string>();
+                for (var f = 0; f < formats.Length; f++)
+                {
+                    var b = baselines[f];
+                    var index = i;
+                    var fwd = ConsoleModes.Median(reps, () => b.RunOne(index, backward: false));
+                    var both = ConsoleModes.Median(reps, () => b.RunOne(index, backward: true));
+                    totals[f] += both;
+                    cells.Add(string.Create(CultureInfo.InvariantCulture, $"{fwd:F2} / {both:F2} ({shapes[i].ForwardAndInputGradientFlops / both / 1e6:F0})"));
+                }
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {shapes[i]} | {shapes[i].ForwardAndInputGradientFlops / 1e9:F3} | {string.Join(" | ", cells)} |"));
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| total | {shapes.Sum(s => s.ForwardAndInputGradientFlops) / 1e9:F2} | {string.Join(" | ", totals.Select(t => $"{t:F1} ms"))} |"));
+            foreach (var b in baselines) b.Dispose();
+        }
+        return 0;
+    }
+
     /// <summary>Prints the operators up to layer3, the convolutions at the full-size octave and the FLOP count per octave.</summary>
     public static int Shapes()
     {

@@ -36,10 +36,11 @@ internal static class Workload
     }
 
     /// <summary>The reference dreamer over <paramref name="model"/> (owned by the caller).</summary>
-    public static Dreamer CreateDreamer(IFeatureExtractor model, int? steps = null, int? octaves = null, int? tileSize = null)
+    public static Dreamer CreateDreamer(IFeatureExtractor model, int? steps = null, int? octaves = null, int? tileSize = null,
+        Precision precision = Precision.Float32)
     {
         var builder = new DreamBuilder().UseModel(model, ownsModel: false).Layer(Layer).Seed(Seed)
-            .Steps(steps ?? StepsPerOctave).Octaves(octaves ?? OctaveSchedule.DefaultCount);
+            .Steps(steps ?? StepsPerOctave).Octaves(octaves ?? OctaveSchedule.DefaultCount).Precision(precision);
         if (tileSize is { } t) builder.TileSize(t);
         return builder.Build();
     }
@@ -91,7 +92,7 @@ internal static class ConvShapes
         var target = graph.RuntimeId(model.Aliases[Workload.Layer]);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var values = graph.Run(OnnxGraph.Prepare(zeros(1, 3, height, width), graph.ChannelsLast), [target]);
+        var values = graph.Run(graph.Format.Input(zeros(1, 3, height, width)), [target]);
         var shapes = new List<ConvShape>();
         foreach (var op in graph.Ops)
         {

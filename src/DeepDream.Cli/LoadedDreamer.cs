@@ -78,7 +78,7 @@ internal sealed class LoadedDreamer : IDisposable
                     options = options with { Channels = ChannelRanking.Strongest(model, channelSource!, options.Layers[0].Name, strongest) };
                 var builder = new DreamBuilder().UseModel(model)
                     .Octaves(options.Octaves).OctaveScale(options.OctaveScale).Steps(options.Steps).StepSize(options.StepSize).Jitter(options.Jitter)
-                    .UseObjective(options.BuildObjective(guide?.Rgb));
+                    .Precision(options.Precision).UseObjective(options.BuildObjective(guide?.Rgb));
                 if (options.TileSize is { } tile) builder.TileSize(tile);
                 options.Transforms.ApplyTo(builder, options.StepSize);
                 if (loggerFactory is not null) builder.UseLoggerFactory(loggerFactory);

@@ -4,9 +4,10 @@ namespace DeepDream.Cli;
 
 /// <summary>The raw values of the model options, shared by <c>dream</c> and <c>layers</c>.</summary>
 internal sealed record ModelOptionValues(
-    string? Model, string? Architecture, string? Preprocess, string? Mean, string? Std, bool Bgr, string? Scale, string? Device);
+    string? Model, string? Architecture, string? Preprocess, string? Mean, string? Std, bool Bgr, string? Scale, string? Device,
+    bool ResizeFixed = false);
 
-/// <summary>The model options (<c>--model --arch --preprocess --mean --std --bgr --scale --device</c>) as System.CommandLine options.</summary>
+/// <summary>The model options (<c>--model --arch --preprocess --mean --std --bgr --scale --resize-fixed --device</c>) as System.CommandLine options.</summary>
 internal sealed class ModelOptions
 {
     public Option<string?> Model { get; } = new("--model")
@@ -47,6 +48,11 @@ internal sealed class ModelOptions
         HelpName = "X",
     };
 
+    public Option<bool> ResizeFixed { get; } = new("--resize-fixed")
+    {
+        Description = "For a .onnx model: dream on layers fixed to one input size (vision transformers, fixed-size exports) by resizing the image to that size for the forward pass.",
+    };
+
     public Option<string?> Device { get; } = new("--device")
     {
         Description = "cpu or cuda (default: cuda when available, else cpu).",
@@ -62,10 +68,11 @@ internal sealed class ModelOptions
         command.Options.Add(Std);
         command.Options.Add(Bgr);
         command.Options.Add(Scale);
+        command.Options.Add(ResizeFixed);
         command.Options.Add(Device);
     }
 
     public ModelOptionValues Read(ParseResult result) => new(
         result.GetValue(Model), result.GetValue(Architecture), result.GetValue(Preprocess), result.GetValue(Mean),
-        result.GetValue(Std), result.GetValue(Bgr), result.GetValue(Scale), result.GetValue(Device));
+        result.GetValue(Std), result.GetValue(Bgr), result.GetValue(Scale), result.GetValue(Device), result.GetValue(ResizeFixed));
 }

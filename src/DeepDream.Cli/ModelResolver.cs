@@ -21,6 +21,9 @@ internal enum ModelSource
 /// <summary>A validated model request: what to load, how its input is preprocessed, and on which device.</summary>
 internal sealed record ModelRequest(ModelSource Source, string? Path, string? Architecture, Preprocessing? Preprocessing, Device Device)
 {
+    /// <summary>For an ONNX model: <see cref="Models.Onnx.OnnxImportOptions.ResizeForFixedSizeLayers"/> (<c>--resize-fixed</c>).</summary>
+    public bool ResizeFixed { get; init; }
+
     /// <summary>The name of the embedded model, accepted by <c>--model</c>.</summary>
     public const string EmbeddedName = "resnet18";
 
@@ -50,6 +53,9 @@ internal static class ModelResolver
         var model = values.Model?.Trim();
         var hasPreprocess = values.Preprocess is not null || values.Mean is not null || values.Std is not null || values.Bgr || values.Scale is not null;
 
+        var isOnnx = model is not null && System.IO.Path.GetExtension(model).Equals(".onnx", StringComparison.OrdinalIgnoreCase);
+        if (values.ResizeFixed && !isOnnx)
+            throw new UsageException("--resize-fixed applies only to a .onnx model (torchvision architectures and the embedded resnet18 compute at any size).");
         if (string.IsNullOrEmpty(model) || (string.Equals(model, ModelRequest.EmbeddedName, StringComparison.OrdinalIgnoreCase) && !File.Exists(model)))
         {
             if (values.Architecture is not null)
@@ -65,7 +71,7 @@ internal static class ModelResolver
         {
             if (values.Architecture is not null)
                 throw new UsageException("--arch applies only to .pth, .pt or .safetensors weight files, not to a .onnx model; remove --arch.");
-            return new ModelRequest(ModelSource.Onnx, fullPath, null, ResolvePreprocessing(values), device);
+            return new ModelRequest(ModelSource.Onnx, fullPath, null, ResolvePreprocessing(values), device) { ResizeFixed = values.ResizeFixed };
         }
         if (WeightExtensions.Contains(extension))
         {
@@ -94,7 +100,8 @@ internal static class ModelResolver
             return overrideFactory is not null ? overrideFactory(request) : request.Source switch
             {
                 ModelSource.Embedded => DreamModels.ResNet18(request.Device),
-                ModelSource.Onnx => DreamModels.FromOnnx(request.Path!, request.Preprocessing!, request.Device),
+                ModelSource.Onnx => DreamModels.FromOnnx(request.Path!, request.Preprocessing!,
+                    new Models.Onnx.OnnxImportOptions { ResizeForFixedSizeLayers = request.ResizeFixed }, request.Device),
                 _ => DreamModels.FromTorchVision(request.Architecture!, request.Path!, request.Device),
             };
         }

@@ -82,7 +82,7 @@ internal sealed class SequenceOptions
             if (property.Name is nameof(DreamOptionValues.Json) or nameof(DreamOptionValues.Quiet) or nameof(DreamOptionValues.Verbose) or nameof(DreamOptionValues.Seed)) continue;
             settings[ToKebab(property.Name)] = Format(property.GetValue(dream));
         }
-        settings["model"] = dream.Model.Description + (dream.Model.Preprocessing is { } p ? " " + p : "");
+        settings["model"] = dream.Model.Description + (dream.Model.Preprocessing is { } p ? " " + p : "") + (dream.Model.ResizeFixed ? " resize-fixed" : "");
         if (dream.Guide is not null) settings["guide"] = JobDescription.IdentifyFile(dream.Guide);
         settings["seed"] = seed.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in own) settings[key] = value;

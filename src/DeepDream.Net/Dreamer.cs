@@ -36,13 +36,15 @@ public sealed class Dreamer : IDisposable
         _evaluator = evaluator;
         _logger = logger;
         var layers = objective.Layers;
-        var gradients = new Tiling.GradientComputer(model, evaluator, layers, settings.EffectiveTileSize);
         var modelMinimum = model.GetMinimumInputSize(layers);
-        // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes.
-        if (settings.EffectiveTileSize < 2 * modelMinimum)
+        var gradients = new Tiling.GradientComputer(model, evaluator, layers, Tiling.TileSizing.For(settings, model.Device, modelMinimum));
+        if (!Performance.PrecisionSupport.IsNative(settings.Precision, model.Device)) Log.PrecisionEmulated(logger);
+        // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes
+        // (automatic tiles are never smaller than that).
+        if (settings.TileSize < 2 * modelMinimum)
         {
             throw new ArgumentException(
-                $"Tile size {settings.EffectiveTileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {modelMinimum} px; use a tile size of at least {2 * modelMinimum} px.",
+                $"Tile size {settings.TileSize} px is too small for layer(s) {string.Join(", ", layers)} of '{model.Name}', which need at least {modelMinimum} px; use a tile size of at least {2 * modelMinimum} px.",
                 nameof(settings));
         }
         // Octaves must stay large enough for the model after the most shrinking transform (a random scale below 1).
@@ -86,6 +88,7 @@ public sealed class Dreamer : IDisposable
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The shared model was converted to another <see cref="Precision"/> since this dreamer was built.</exception>
     public Image<Rgb24> Run(Image<Rgb24> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var result = Dream(input, new DreamRunOptions { Progress = progress }, cancellationToken);
@@ -104,6 +107,7 @@ public sealed class Dreamer : IDisposable
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The shared model was converted to another <see cref="Precision"/> since this dreamer was built.</exception>
     public Image<TPixel> Run<TPixel>(Image<TPixel> input, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
         where TPixel : unmanaged, IPixel<TPixel>
     {
@@ -127,6 +131,7 @@ public sealed class Dreamer : IDisposable
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The shared model was converted to another <see cref="Precision"/> since this dreamer was built.</exception>
     public DreamResult Dream(Image<Rgb24> input, DreamRunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -162,6 +167,7 @@ public sealed class Dreamer : IDisposable
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     /// <exception cref="DeepDreamException">The model's forward or gradient pass failed (for example out of memory: use a smaller tile size), or produced NaN or infinite values.</exception>
     /// <exception cref="ObjectDisposedException">The dreamer was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The shared model was converted to another <see cref="Precision"/> since this dreamer was built.</exception>
     public Tensor Run(Tensor input, int? seed = null, IProgress<DreamProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -182,8 +188,13 @@ public sealed class Dreamer : IDisposable
         int height = (int)input.shape[2], width = (int)input.shape[3];
         var sizes = _loop.Sizes(new OctaveSize(width, height));
         if (_defaultSchedule && sizes.Count < Settings.Octaves) Log.OctavesLimited(_logger, sizes.Count, Settings.Octaves, width, height, MinimumSize);
+        if (Model.Precision != Settings.Precision)
+        {
+            throw new InvalidOperationException(
+                $"The model '{Model.Name}' now computes in {Model.Precision}, but this dreamer was built for {Settings.Precision}: another builder converted the shared model. Give each precision its own model.");
+        }
         Log.RunStarted(_logger, width, height, Model.Name, Objective.ToString()!, sizes.Count, Settings.OctaveScale,
-            Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, Settings.EffectiveTileSize);
+            Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, Settings.EffectiveTileSize, Performance.PrecisionSupport.ShortName(Settings.Precision));
         try
         {
             var state = new DreamLoop.RunState(new Random(seed), progress, valueEveryStep, onOctave, clock, cancellationToken);

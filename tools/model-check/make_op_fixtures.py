@@ -3,7 +3,7 @@
 
 Run once with PyTorch 1.13 and once with PyTorch 2.x (each writes its own files):
 
-    python3 tools/model-check/make_op_fixtures.py OUT_DIR
+    python3 tools/model-check/make_op_fixtures.py OUT_DIR [NAME...]
 
 Each fixture is a small module exercising one family of operators the importer gained for modern torchvision models,
 exported with dynamic height and width at two or three opsets per PyTorch version (1.13: 11 and 13; 2.x: 17, 18 and 20, where Gelu is an operator; TorchScript
@@ -151,6 +151,65 @@ class Masks(nn.Module):
         return torch.cat((y, half - x, brain - x, x.clamp(0.2, 0.7)), 1)
 
 
+class Elementwise(nn.Module):
+    """Element-wise math: Abs, Ceil, Floor, Round, Sign, Sin, Cos, Exp, Log, Reciprocal, Max, Min, PRelu, Selu, Celu,
+    Softsign, Mish (an operator from opset 18) and LogSoftmax."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.prelu = nn.PReLU(4)
+
+    def forward(self, x):
+        z = x * 7 - 3
+        y = self.conv(x)
+        return torch.cat((z.abs(), z.ceil(), z.floor(), z.round(), z.sign(), z.sin(), z.cos(), x.exp(),
+                          (x.abs() + 0.1).log(), (x + 0.5).reciprocal(), torch.maximum(x, 1 - x), torch.minimum(x, 1 - x),
+                          self.prelu(y), F.selu(y), F.celu(y, 0.7), F.softsign(y), F.mish(y), F.log_softmax(y, dim=1)), 1)
+
+
+class Reductions(nn.Module):
+    """ReduceMin, ReduceProd, ReduceL1, ReduceL2, ReduceLogSumExp, ArgMax, ArgMin, GlobalMaxPool, InstanceNormalization."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.norm = nn.InstanceNorm2d(4, affine=True)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):
+        y = self.norm(self.conv(x))
+        n = x.shape[0]
+        vectors = (y.amin(dim=(2, 3)), (x + 0.5).prod(dim=1).mean(dim=(1, 2)).unsqueeze(1), y.norm(p=1, dim=(2, 3)),
+                   y.norm(p=2, dim=(2, 3)), y.logsumexp(dim=3).mean(dim=2), F.adaptive_max_pool2d(y, 1).reshape(n, 4),
+                   y.argmax(dim=1).float().mean(dim=(1, 2)).unsqueeze(1), y.argmin(dim=3).float().sum(dim=(1, 2)).unsqueeze(1))
+        return torch.cat(vectors, 1)
+
+
+class Logic(nn.Module):
+    """Comparisons and logic: Greater, GreaterOrEqual, LessOrEqual, Not, Or, Xor, Where; GatherElements, Tile,
+    ScatterElements and ScatterND (a slice assignment)."""
+    def forward(self, x):
+        a, b = x[:, :1], x[:, 1:2]
+        mask = ((a > b) | (a <= 0.3)) ^ ~(b >= 0.6)
+        picked = torch.where(mask, a, b * 2)
+        index = (torch.arange(x.shape[3], device=x.device) % 3).view(1, 1, 1, -1).expand(x.shape[0], 1, x.shape[2], -1)
+        gathered = torch.gather(x, 1, index)
+        scattered = torch.zeros_like(x).scatter(1, index, gathered + 1)
+        assigned = x.clone()
+        assigned[:, :, 1:3, :] = 0.25
+        tiled = x[:, :, :, :2].repeat(1, 1, 1, 2)
+        return torch.cat((picked, gathered, scattered, assigned), 1) + tiled.mean()
+
+
+class Legacy(nn.Module):
+    """What PyTorch writes at opsets 9 and 10: Upsample (nearest, opset 9), Scatter, and Resize from opset 10."""
+    def forward(self, x):
+        index = torch.tensor([[[[0]], [[2]]]]).expand(x.shape[0], 2, x.shape[2], x.shape[3])
+        scattered = x.scatter(1, index, x[:, :2] * 3)
+        return F.interpolate(scattered, scale_factor=2.0, mode='nearest')
+
+
 FIXTURES = {
     'squeeze_excite': SqueezeExcite,
     'channel_shuffle': ChannelShuffle,
@@ -161,7 +220,13 @@ FIXTURES = {
     'upsampling': Upsampling,
     'attention': Attention,
     'masks': Masks,
+    'elementwise': Elementwise,
+    'reductions': Reductions,
+    'logic': Logic,
+    'legacy': Legacy,
 }
+# Fixtures exported at other opsets than the default ones of the PyTorch version.
+OPSETS = {'legacy': {'1': [9, 10], '2': [9, 10]}}
 SIZES = [(12, 10), (9, 14)]  # (height, width): the export size, then another
 
 
@@ -174,13 +239,18 @@ def randomise(model):
     return model.eval()
 
 
-def main(out):
+def main(out, names):
     os.makedirs(out, exist_ok=True)
     major = torch.__version__.split('.')[0]
     version = '.'.join(torch.__version__.split('.')[:2])
-    opsets = [11, 13] if major == '1' else [17, 18, 20]
-    manifest = []
-    for name, cls in FIXTURES.items():
+    manifest_path = os.path.join(out, f'manifest-torch{version}.json')
+    # Only the named fixtures (default: all) are rewritten; the manifest keeps the others' entries.
+    names = names or list(FIXTURES)
+    manifest = [e for e in json.load(open(manifest_path))] if os.path.exists(manifest_path) else []
+    manifest = [e for e in manifest if e['name'] not in names]
+    for name in names:
+        cls = FIXTURES[name]
+        opsets = OPSETS.get(name, {}).get(major) or ([11, 13] if major == '1' else [17, 18, 20])
         torch.manual_seed(0)
         model = randomise(cls())
         samples = []
@@ -205,8 +275,10 @@ def main(out):
             import onnx
             ops = sorted({n.op_type for n in onnx.load(os.path.join(out, file)).graph.node})
             manifest.append(dict(name=name, torch=torch.__version__, opset=opset, file=file, operators=ops, samples=samples))
-    json.dump(manifest, open(os.path.join(out, f'manifest-torch{version}.json'), 'w'), indent=1)
+    order = list(FIXTURES)
+    manifest.sort(key=lambda e: (order.index(e['name']) if e['name'] in order else len(order), e['opset']))
+    json.dump(manifest, open(manifest_path, 'w'), indent=1)
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])

@@ -6,9 +6,9 @@ namespace DeepDream.Diagnostics;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1, EventName = "RunStarted", Level = LogLevel.Information,
-        Message = "Dreaming {Width}×{Height} with {Model}, objective {Objective}: {Octaves} octaves × {OctaveScale}, {Steps} steps of {StepSize}, jitter {Jitter}, seed {Seed}, tile {TileSize}")]
+        Message = "Dreaming {Width}×{Height} with {Model}, objective {Objective}: {Octaves} octaves × {OctaveScale}, {Steps} steps of {StepSize}, jitter {Jitter}, seed {Seed}, tile {TileSize}, {Precision}")]
     public static partial void RunStarted(ILogger logger, int width, int height, string model, string objective,
-        int octaves, double octaveScale, int steps, double stepSize, int jitter, int seed, int tileSize);
+        int octaves, double octaveScale, int steps, double stepSize, int jitter, int seed, int tileSize, string precision);
 
     [LoggerMessage(EventId = 2, EventName = "RunFinished", Level = LogLevel.Information,
         Message = "Dream finished in {ElapsedSeconds:F2} s ({StepsPerSecond:F1} steps/s)")]
@@ -33,4 +33,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, EventName = "RunCancelled", Level = LogLevel.Information,
         Message = "Dream cancelled after {ElapsedSeconds:F2} s")]
     public static partial void RunCancelled(ILogger logger, double elapsedSeconds);
+
+    [LoggerMessage(EventId = 8, EventName = "PrecisionEmulated", Level = LogLevel.Warning,
+        Message = "This CPU has no native bfloat16 arithmetic (AVX512-BF16 or AMX): bfloat16 is emulated and several times slower than float32; use Precision.Float32 for speed")]
+    public static partial void PrecisionEmulated(ILogger logger);
 }

@@ -40,6 +40,12 @@ internal sealed class ForwardNode
     /// </summary>
     public Func<Tensor, Tensor>? Fused { get; set; }
 
+    /// <summary>Whether the step's module contains a BatchNorm layer (run unfolded when the step runs unfused).</summary>
+    public bool ContainsBatchNorm => _containsBatchNorm ??= Module is not null
+        && Module.modules().Any(m => m is TorchSharp.Modules.BatchNorm1d or TorchSharp.Modules.BatchNorm2d or TorchSharp.Modules.BatchNorm3d);
+
+    private bool? _containsBatchNorm;
+
     /// <summary>This step and all steps below it, depth first.</summary>
     public IEnumerable<ForwardNode> SelfAndDescendants() =>
         Children is null ? [this] : Children.SelectMany(c => c.SelfAndDescendants()).Prepend(this);
@@ -64,6 +70,19 @@ internal sealed class ForwardNode
         }
         return new ForwardNode(path, module, module.call, children);
     }
+
+    /// <summary>
+    /// A hidden step that groups consecutive steps (for example a convolution and its BatchNorm) under one fused form: the
+    /// walker uses <paramref name="fused"/> unless a layer inside is asked for, and then walks the steps one by one.
+    /// </summary>
+    /// <param name="steps">The grouped steps, in order.</param>
+    /// <param name="fused">Computes the last step's output from the first step's input in one go.</param>
+    public static ForwardNode Group(IReadOnlyList<ForwardNode> steps, Func<Tensor, Tensor> fused) =>
+        new("", null, x => steps.Aggregate(x, (t, s) => s.Run(t)), steps) { Fused = fused };
+
+    /// <summary>This container step with other children (for example folded ones); the same module, path and run.</summary>
+    /// <param name="children">The new children.</param>
+    public ForwardNode WithChildren(IReadOnlyList<ForwardNode> children) => new(Path, Module, Run, children) { Fused = Fused };
 
     /// <summary>A step that runs a function and whose output is the layer <paramref name="name"/> (empty: not a layer).</summary>
     /// <param name="name">The layer name, or an empty string for a hidden step.</param>

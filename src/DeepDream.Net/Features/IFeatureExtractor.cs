@@ -45,8 +45,22 @@ public interface IFeatureExtractor : IDisposable
     IFeatureExtractor To(Device device);
 
     /// <summary>
+    /// The number format the network computes in (weights, activations, gradients). <see cref="Extract"/> takes and
+    /// returns float32 tensors whatever it is. Default <see cref="DeepDream.Precision.Float32"/>.
+    /// </summary>
+    Precision Precision => Precision.Float32;
+
+    /// <summary>Converts the network to <paramref name="precision"/> (in place) and returns this extractor.</summary>
+    /// <param name="precision">The number format to compute in.</param>
+    /// <exception cref="NotSupportedException">The extractor cannot compute in that precision (the default implementation supports float32 only).</exception>
+    IFeatureExtractor To(Precision precision) => precision == Precision.Float32
+        ? this
+        : throw new NotSupportedException($"The model '{Name}' ({GetType().Name}) computes in float32 only; implement IFeatureExtractor.To(Precision) to support {precision}.");
+
+    /// <summary>
     /// Runs the network on <paramref name="image"/> (float32, N×3×H×W, RGB in [0,1], on <see cref="Device"/>) as far as the
-    /// deepest of <paramref name="layers"/> and returns those layers' activations, keyed by the names given.
+    /// deepest of <paramref name="layers"/> and returns those layers' activations (float32, whatever the
+    /// <see cref="Precision"/>), keyed by the names given.
     /// </summary>
     /// <param name="image">The input batch. It is not modified or disposed.</param>
     /// <param name="layers">The layers wanted; each must be one of <see cref="LayerNames"/>.</param>

@@ -1,5 +1,6 @@
 using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
+using DeepDream.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,10 +38,12 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     private readonly List<Action> _hookRemovers = [];
     private readonly HashSet<ForwardNode> _hasFusedSteps = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<string, int> _minimumSizes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _channelsLastSafe = new(StringComparer.Ordinal);
     private readonly IDisposable[] _extraDisposables;
     private readonly Lazy<string?> _defaultLayer;
     private string[] _names;
     private PreprocessingTensors _preprocessing;
+    private ComputeFormat _format;
     private Device _device;
     private bool _disposed;
 
@@ -56,6 +59,10 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     /// </param>
     /// <param name="extraDisposables">Further objects (such as derived weights) disposed with the extractor.</param>
     /// <param name="defaultLayer">The model's default dream layer; null: found by <see cref="DefaultLayerRule"/> on first use.</param>
+    /// <param name="channelsLast">
+    /// Whether to run the activations channels-last (values unchanged; faster convolutions on the CPU) where no BatchNorm runs
+    /// unfolded (see <see cref="MayRunChannelsLast"/>).
+    /// </param>
     public ModuleFeatureExtractor(
         string name,
         nn.Module<Tensor, Tensor> module,
@@ -64,7 +71,8 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         bool ownsModule,
         bool orderByProbe = false,
         IReadOnlyList<IDisposable>? extraDisposables = null,
-        string? defaultLayer = null)
+        string? defaultLayer = null,
+        bool channelsLast = false)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(nodes);
@@ -79,6 +87,8 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         module.eval();
         foreach (var p in module.parameters()) p.requires_grad = false;
         _device = module.parameters().FirstOrDefault()?.device ?? torch.CPU;
+        _format = new ComputeFormat(module.parameters().FirstOrDefault(p => p.is_floating_point())?.dtype ?? ScalarType.Float32, channelsLast);
+        ApplyFormat();
         _preprocessing = new PreprocessingTensors(preprocessing, _device);
 
         var names = new List<string>();
@@ -135,9 +145,66 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         var moved = new PreprocessingTensors(Preprocessing, device);
         _preprocessing.Dispose();
         _preprocessing = moved;
-        foreach (var d in _extraDisposables) if (d is IDeviceMovable movable) movable.MoveTo(device);
         _device = device;
+        ApplyFormat();
         return this;
+    }
+
+    /// <inheritdoc />
+    public Precision Precision => _format.Precision;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="precision"/> is not a defined value.</exception>
+    public IFeatureExtractor To(Precision precision)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var format = ComputeFormat.For(precision, _format.ChannelsLast);
+        if (format == _format) return this;
+        _module.to(format.Type);
+        _format = format;
+        ApplyFormat();
+        return this;
+    }
+
+    /// <summary>Puts the derived weights (folded BatchNorms) in the current precision and on the device.</summary>
+    private void ApplyFormat()
+    {
+        foreach (var d in _extraDisposables) if (d is IDeviceMovable movable) movable.MoveTo(_device, _format with { ChannelsLast = false });
+    }
+
+    /// <summary>
+    /// Whether a call for <paramref name="wanted"/> may run channels-last: only when no BatchNorm runs unfolded on the way.
+    /// libtorch's BatchNorm with channels-last activations gives wrong input gradients in some residual networks
+    /// (measured: a few percent off in ResNet50's layer1 against float64), so such calls run in the usual layout.
+    /// </summary>
+    private bool MayRunChannelsLast(int[] wanted)
+    {
+        if (!_format.ChannelsLast) return false;
+        var key = string.Join(',', wanted.Order());
+        return _channelsLastSafe.GetOrAdd(key, _ => !RunsUnfoldedBatchNorm(_nodes, new HashSet<int>(wanted)));
+    }
+
+    /// <summary>Walks <paramref name="nodes"/> as <see cref="Walk"/> would for <paramref name="pending"/>, without running them.</summary>
+    private bool RunsUnfoldedBatchNorm(IReadOnlyList<ForwardNode> nodes, HashSet<int> pending)
+    {
+        foreach (var node in nodes)
+        {
+            if (pending.Count == 0) return false;
+            var (first, end) = _ranges[node];
+            var own = node.IsLayer ? first : -1;
+            var inside = pending.Any(i => i >= (node.IsLayer ? first + 1 : first) && i < end);
+            if (node.Children is not null && (inside || (node.Fused is null && _hasFusedSteps.Contains(node))))
+            {
+                if (RunsUnfoldedBatchNorm(node.Children, pending)) return true;
+            }
+            else if ((inside || node.Fused is null) && node.ContainsBatchNorm)
+            {
+                return true;
+            }
+            pending.Remove(own);
+            if (inside) pending.RemoveWhere(i => i > first && i < end);
+        }
+        return false;
     }
 
     /// <inheritdoc />
@@ -259,7 +326,8 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
         try
         {
             using var scope = torch.NewDisposeScope();
-            var x = _preprocessing.Apply(image);
+            var format = MayRunChannelsLast(wanted) ? _format : _format with { ChannelsLast = false };
+            var x = format.Input(_preprocessing.Apply(image));
             Walk(_nodes, ref x, capture);
             if (capture.Remaining > 0 && !shapesOnly)
             {
@@ -292,7 +360,9 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
             var (first, end) = _ranges[node];
             var own = node.IsLayer ? first : -1;
             var inside = capture.AnyWanted(node.IsLayer ? first + 1 : first, end);
-            if (node.Children is not null && (inside || _hasFusedSteps.Contains(node)))
+            // Containers are walked when a layer inside is wanted, or when they have no fused form of their own but
+            // steps inside do (so those run fused); otherwise they run as one step, fused where possible.
+            if (node.Children is not null && (inside || (node.Fused is null && _hasFusedSteps.Contains(node))))
             {
                 if (Walk(node.Children, ref x, capture)) return true;
             }
@@ -432,9 +502,10 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
             FiringOrder.Add(layer);
             Shapes[layer] = value.shape;
             if (_shapesOnly) return;
-            // The deepest layer is never touched again (the pass stops), so an alias suffices; earlier ones are copied
-            // because the network may modify them in place later on.
-            var kept = Remaining == 0 ? value.alias() : value.clone();
+            // Handed out as float32 in the usual contiguous layout. The deepest layer is never touched again (the pass
+            // stops), so it needs no copy of its own; earlier ones are copied because the network may modify them in place.
+            var kept = ComputeFormat.Output(value, copy: Remaining > 0);
+            if (ReferenceEquals(kept, value)) kept = value.alias();
             Results[layer] = kept.DetachFromDisposeScope();
         }
 
@@ -449,10 +520,11 @@ internal sealed class ModuleFeatureExtractor : IFeatureExtractor
     }
 }
 
-/// <summary>Something an extractor owns besides its module that must follow it to another device.</summary>
+/// <summary>Something an extractor owns besides its module that must follow it to another device or format.</summary>
 internal interface IDeviceMovable
 {
-    /// <summary>Moves the object's tensors to <paramref name="device"/>.</summary>
+    /// <summary>Moves the object's tensors to <paramref name="device"/> and stores them in <paramref name="format"/>.</summary>
     /// <param name="device">The target device.</param>
-    void MoveTo(Device device);
+    /// <param name="format">The number type and memory order of the weights.</param>
+    void MoveTo(Device device, ComputeFormat format);
 }

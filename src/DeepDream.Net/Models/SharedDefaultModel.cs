@@ -5,30 +5,32 @@ namespace DeepDream.Models;
 
 /// <summary>
 /// The embedded ResNet18 that every <see cref="DreamBuilder"/> without <c>UseModel</c> dreams with: loaded once per
-/// process and device on first use, then shared by every such dreamer and kept for the life of the process (about
+/// process, device and precision on first use, then shared by every such dreamer and kept for the life of the process (about
 /// 45 MB), so creating many builders never loads many copies. Safe to share: extraction keeps no mutable state, and the
-/// shared instance can be neither disposed nor moved.
+/// shared instance can be neither disposed, moved nor converted.
 /// </summary>
 internal static class SharedDefaultModel
 {
     private static readonly Lock s_gate = new();
     private static readonly Dictionary<string, IFeatureExtractor> s_byDevice = new(StringComparer.Ordinal);
 
-    /// <summary>How many times the embedded model was loaded for sharing (one per device; for tests).</summary>
+    /// <summary>How many times the embedded model was loaded for sharing (one per device and precision; for tests).</summary>
     internal static int LoadCount { get; private set; }
 
-    /// <summary>The shared model on <paramref name="device"/>, loading it the first time.</summary>
+    /// <summary>The shared model on <paramref name="device"/> computing in <paramref name="precision"/>, loading it the first time.</summary>
     /// <exception cref="ModelLoadException">The embedded model could not be loaded (a damaged installation).</exception>
     /// <exception cref="DeepDreamException">The device is CUDA and no CUDA backend is available.</exception>
-    public static IFeatureExtractor For(Device device)
+    public static IFeatureExtractor For(Device device, Precision precision = Precision.Float32)
     {
         ArgumentNullException.ThrowIfNull(device);
-        var key = device.ToString();
+        var key = device + "/" + precision;
         lock (s_gate)
         {
             if (!s_byDevice.TryGetValue(key, out var model))
             {
-                model = new SharedExtractor(DreamModels.ResNet18(device));
+                var loaded = DreamModels.ResNet18(device);
+                loaded.To(precision);
+                model = new SharedExtractor(loaded);
                 s_byDevice[key] = model;
                 LoadCount++;
             }
@@ -49,6 +51,8 @@ internal static class SharedDefaultModel
 
         public Device Device => inner.Device;
 
+        public Precision Precision => inner.Precision;
+
         public int GetMinimumInputSize(IReadOnlyCollection<string> layers) => inner.GetMinimumInputSize(layers);
 
         public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers) => inner.Extract(image, layers);
@@ -59,6 +63,11 @@ internal static class SharedDefaultModel
             device == inner.Device ? this
                 : throw new InvalidOperationException(
                     "The shared default model cannot be moved to another device; pass the device to DreamBuilder.UseDevice, or use your own copy with UseModel(DreamModels.ResNet18(device)).");
+
+        public IFeatureExtractor To(Precision precision) =>
+            precision == inner.Precision ? this
+                : throw new InvalidOperationException(
+                    "The shared default model cannot be converted to another precision; pass the precision to DreamBuilder.Precision, or use your own copy with UseModel(DreamModels.ResNet18()).");
 
         /// <summary>Shared for the life of the process: disposing one user's view must not break the others.</summary>
         public void Dispose() { }

@@ -8,13 +8,24 @@ namespace DeepDream.Tiling;
 
 /// <summary>
 /// Computes ∂J/∂image: the truncated forward pass to the objective's layers, the objective's layer gradients, and one
-/// backward pass to the image. Images larger than the tile size are processed tile by tile (<see cref="TilePlan"/>) and
-/// the core of each tile's gradient is written into one gradient for the whole image.
+/// backward pass to the image. Images that <paramref name="sizing"/> tiles are processed tile by tile
+/// (<see cref="TilePlan"/>, with no more context than the layers' receptive field needs) and the core of each tile's
+/// gradient is written into one gradient for the whole image.
 /// </summary>
-internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvaluator objective, IReadOnlyList<string> layers, int tileSize)
+internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvaluator objective, IReadOnlyList<string> layers, TileSizing sizing)
 {
-    /// <summary>The largest tile side the model sees.</summary>
-    public int TileSize => tileSize;
+    /// <summary>The largest probe for the receptive field: enough for ResNet18's layer4 (radius about 220 px).</summary>
+    private const int MaxProbeSide = 512;
+
+    /// <summary>A computer with a fixed tile side (tests and benchmarks).</summary>
+    public GradientComputer(IFeatureExtractor model, IObjectiveEvaluator objective, IReadOnlyList<string> layers, int tileSize)
+        : this(model, objective, layers, TileSizing.Fixed(tileSize))
+    {
+    }
+
+    // Measured on the first tiled octave only; a thread that races it measures the same value.
+    private int? _receptiveRadius;
+    private bool _receptiveRadiusKnown;
 
     /// <summary>The model's name, for messages.</summary>
     public string ModelName => model.Name;
@@ -32,15 +43,19 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
         catch (Exception e) when (NativeErrors.IsNative(e))
         {
             // Native failures here are almost always memory: say what to change instead of surfacing libtorch's trace.
-            throw NativeErrors.Wrap($"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {tileSize} px tiles", e,
+            throw NativeErrors.Wrap($"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {Side(image)} px tiles", e,
                 "If memory ran out, use a smaller tile size.");
         }
     }
 
+    private int Side(Tensor image) => sizing.SideFor((int)image.shape[2], (int)image.shape[3]);
+
     private (Tensor Gradient, Tensor? Value) ComputeTiled(Tensor image, bool wantValue, CancellationToken cancellationToken)
     {
-        var plan = TilePlan.Create((int)image.shape[2], (int)image.shape[3], tileSize);
-        if (plan.IsSingleTile) return ComputeWhole(image, wantValue);
+        int height = (int)image.shape[2], width = (int)image.shape[3];
+        var side = sizing.SideFor(height, width);
+        if (height <= side && width <= side) return ComputeWhole(image, wantValue);
+        var plan = TilePlan.Create(height, width, side, ReceptiveRadius(side));
 
         var gradient = zeros_like(image);
         Tensor? total = null;
@@ -61,6 +76,16 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
             }
         }
         return (gradient, total);
+    }
+
+    private int? ReceptiveRadius(int tileSide)
+    {
+        if (!Volatile.Read(ref _receptiveRadiusKnown))
+        {
+            _receptiveRadius = ReceptiveField.Radius(model, layers, Math.Min(tileSide, MaxProbeSide));
+            Volatile.Write(ref _receptiveRadiusKnown, true);
+        }
+        return _receptiveRadius;
     }
 
     private (Tensor Gradient, Tensor? Value) ComputeWhole(Tensor image, bool wantValue)

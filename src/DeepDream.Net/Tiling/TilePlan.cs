@@ -37,13 +37,28 @@ internal sealed class TilePlan
     /// <summary>Context on each side: an eighth of the tile, rounded down to the alignment.</summary>
     public static int ContextFor(int tileSize) => tileSize / 8 / AlignmentFor(tileSize) * AlignmentFor(tileSize);
 
+    /// <summary>
+    /// The context a tile needs when the layers see <paramref name="radius"/> pixels around an activation: twice that (a
+    /// core pixel feeds activations up to one radius away, which read up to one radius further), rounded up to the alignment.
+    /// </summary>
+    public static int ContextForReceptiveField(int radius, int tileSize)
+    {
+        var alignment = AlignmentFor(tileSize);
+        return (2 * radius + alignment - 1) / alignment * alignment;
+    }
+
     /// <summary>Plans the tiles for an image.</summary>
     /// <param name="height">Image height.</param>
     /// <param name="width">Image width.</param>
     /// <param name="tileSize">Largest tile side the model sees.</param>
-    public static TilePlan Create(int height, int width, int tileSize)
+    /// <param name="receptiveRadius">
+    /// The layers' receptive-field radius (<see cref="ReceptiveField"/>), when known: the context is then no more than
+    /// <see cref="ContextForReceptiveField"/> needs.
+    /// </param>
+    public static TilePlan Create(int height, int width, int tileSize, int? receptiveRadius = null)
     {
         var context = ContextFor(tileSize);
+        if (receptiveRadius is { } radius) context = Math.Min(context, ContextForReceptiveField(radius, tileSize));
         var alignment = AlignmentFor(tileSize);
         return new TilePlan(Axis(height, tileSize, context, alignment), Axis(width, tileSize, context, alignment), context);
     }

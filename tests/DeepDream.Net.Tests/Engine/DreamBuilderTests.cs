@@ -68,7 +68,7 @@ public sealed class DreamBuilderTests
         Assert.Equal((6, 1.4, 20, 0.0045, 32), (s.Octaves, s.OctaveScale, s.StepsPerOctave, s.StepSize, s.Jitter));
         Assert.Null(s.Seed);
         Assert.Null(s.TileSize);
-        Assert.Equal(1024, s.EffectiveTileSize); // √(1 GiB / 1024 B per pixel)
+        Assert.Null(s.TileMemoryBudget); // follows the machine's available memory
         Assert.Equal("L2(conv2)", dreamer.Objective.ToString());
     }
 

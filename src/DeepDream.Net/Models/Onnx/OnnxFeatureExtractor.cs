@@ -2,6 +2,7 @@ using DeepDream.Diagnostics;
 using System.Collections.Concurrent;
 using DeepDream.Features;
 using DeepDream.Models.Onnx.Operators;
+using DeepDream.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ namespace DeepDream.Models.Onnx;
 /// the convolutions at load, and <see cref="Extract"/> runs only the nodes the requested layers depend on.
 /// </summary>
 /// <remarks>
-/// <see cref="Extract"/> keeps no mutable state and may be called from several threads at once; <see cref="To"/> and
+/// <see cref="Extract"/> keeps no mutable state and may be called from several threads at once; <see cref="To(Device)"/>, <see cref="To(DeepDream.Precision)"/> and
 /// <see cref="Dispose"/> must not run concurrently with it. Get instances from <see cref="DreamModels.ResNet18"/> or
 /// <see cref="DreamModels.FromOnnx(string, Preprocessing, OnnxImportOptions, Device?)"/>.
 /// </remarks>
@@ -129,11 +130,24 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         ArgumentNullException.ThrowIfNull(device);
         ObjectDisposedException.ThrowIf(_disposed, this);
         DreamDevices.EnsureAvailable(device);
-        _graph.To(device);
+        _graph.To(device, Precision);
         var old = _preprocessing;
         _preprocessing = new PreprocessingTensors(Preprocessing, device);
         old.Dispose();
         Device = device;
+        return this;
+    }
+
+    /// <inheritdoc />
+    public Precision Precision => _graph.Format.Precision;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="precision"/> is not a defined value.</exception>
+    /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
+    public IFeatureExtractor To(Precision precision)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _graph.To(Device, precision);
         return this;
     }
 
@@ -156,8 +170,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
 
         var preprocessing = _preprocessing; // one read: To() may swap it on another thread
         using var scope = NewDisposeScope();
-        var x = preprocessing.Apply(FitFixedSizeLayers(image, ids));
-        if (_graph.ChannelsLast) x = OnnxGraph.Prepare(x, channelsLast: true);
+        var x = _graph.Format.Input(preprocessing.Apply(FitFixedSizeLayers(image, ids)));
         IReadOnlyList<Tensor?> values;
         try
         {
@@ -175,9 +188,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         foreach (var layer in layers)
         {
             var id = ids[k++];
-            var t = values[id]!;
-            // Channels-last activations are handed out in the usual contiguous NCHW layout (view() works on them).
-            if (_graph.ChannelsLast && t.dim() == 4) t = t.contiguous();
+            // Handed out as float32 in the usual contiguous NCHW layout (view() works on them), whatever the format.
+            var t = ComputeFormat.Output(values[id]!, copy: false);
             // The same activation asked for under two names: hand out separate handles.
             if (!taken.Add(id)) t = t.alias();
             if (!result.ContainsKey(layer)) result[layer] = t.MoveToOuterDisposeScope();
@@ -229,11 +241,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         throw new UnknownLayerException(Name, layer, LayerNames, nameof(layer));
     }
 
-    private Tensor ProbeInput(int width, int height)
-    {
-        var x = zeros(1, 3, height, width, device: Device);
-        return _graph.ChannelsLast ? OnnxGraph.Prepare(x, channelsLast: true) : x;
-    }
+    private Tensor ProbeInput(int width, int height) => _graph.Format.Input(zeros(1, 3, height, width, device: Device));
 
     private OnnxShapeProbe Probe => _probe ??= new OnnxShapeProbe(_graph);
 

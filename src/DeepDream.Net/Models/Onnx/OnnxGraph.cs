@@ -1,3 +1,4 @@
+using DeepDream.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,10 +16,11 @@ internal sealed class OnnxGraph : IDisposable
     private readonly OnnxOp[] _ops;
     private readonly int[] _producer;
     private readonly Dictionary<string, int> _runtimeIds;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int[]> _plans = new(StringComparer.Ordinal);
     private bool _disposed;
 
     public OnnxGraph(Tensor?[] constants, OnnxOp[] ops, string[] valueNames, int inputId, string inputName,
-        IReadOnlyList<long?> inputDims, bool channelsLast, Device device)
+        IReadOnlyList<long?> inputDims, ComputeFormat format, Device device)
     {
         _template = constants;
         _ops = ops;
@@ -26,7 +28,7 @@ internal sealed class OnnxGraph : IDisposable
         InputId = inputId;
         InputName = inputName;
         InputDims = inputDims;
-        ChannelsLast = channelsLast;
+        Format = format;
         Device = device;
         _producer = new int[valueNames.Length];
         Array.Fill(_producer, -1);
@@ -60,7 +62,10 @@ internal sealed class OnnxGraph : IDisposable
     /// <summary>Declared input dimensions (null where symbolic); empty when the file declares none.</summary>
     public IReadOnlyList<long?> InputDims { get; }
 
-    public bool ChannelsLast { get; }
+    /// <summary>The type and memory order of the weights and activations (changed by <see cref="To(Device, Precision)"/>).</summary>
+    public ComputeFormat Format { get; private set; }
+
+    public bool ChannelsLast => Format.ChannelsLast;
 
     public Device Device { get; private set; }
 
@@ -91,25 +96,34 @@ internal sealed class OnnxGraph : IDisposable
     public Tensor?[] Run(Tensor input, ReadOnlySpan<int> targets)
     {
         var values = NewValues(input);
+        foreach (var i in PlanFor(targets)) _ops[i].Run(values);
+        return values;
+    }
+
+    /// <summary>The operators <paramref name="targets"/> depend on, in order; worked out once per set of targets.</summary>
+    private int[] PlanFor(ReadOnlySpan<int> targets)
+    {
+        var sorted = targets.ToArray();
+        Array.Sort(sorted);
+        var key = string.Join(',', sorted);
+        if (_plans.TryGetValue(key, out var cached)) return cached;
         var last = -1;
-        foreach (var t in targets) last = Math.Max(last, _producer[t]);
-        if (last < 0) return values;
-        var needed = new bool[values.Length];
-        foreach (var t in targets) needed[t] = true;
-        var run = new bool[last + 1];
+        foreach (var t in sorted) last = Math.Max(last, _producer[t]);
+        var needed = new bool[_producer.Length];
+        foreach (var t in sorted) needed[t] = true;
+        var plan = new List<int>();
         for (var i = last; i >= 0; i--)
         {
             var op = _ops[i];
             var any = false;
             foreach (var o in op.Outputs) any |= o >= 0 && needed[o];
             if (!any) continue;
-            run[i] = true;
+            plan.Add(i);
             foreach (var inputId in op.Inputs)
                 if (inputId >= 0) needed[inputId] = true;
         }
-        for (var i = 0; i <= last; i++)
-            if (run[i]) _ops[i].Run(values);
-        return values;
+        plan.Reverse();
+        return _plans.GetOrAdd(key, plan.ToArray());
     }
 
     /// <summary>A fresh value table for one run: the graph's constants, and <paramref name="input"/> at <see cref="InputId"/>.</summary>
@@ -121,29 +135,25 @@ internal sealed class OnnxGraph : IDisposable
         return values;
     }
 
-    /// <summary>Moves the floating-point constants to <paramref name="device"/> (integer shape data stays on the CPU).</summary>
-    public void To(Device device)
+    /// <summary>
+    /// Moves the floating-point constants to <paramref name="device"/> and converts them to <paramref name="precision"/>
+    /// (integer shape data stays on the CPU). Converting to bfloat16 and back does not restore the dropped bits.
+    /// </summary>
+    public void To(Device device, Precision precision)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var format = Format with { Type = precision.ScalarType() };
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         for (var i = 0; i < _template.Length; i++)
         {
             var t = _template[i];
-            if (t is null || !t.is_floating_point() || t.device == device) continue;
-            var moved = Prepare(t.to(device), ChannelsLast).DetachFromDisposeScope(); // owned by the graph, not a caller's scope
-            _template[i] = moved;
+            if (t is null || !t.is_floating_point() || (t.device == device && t.dtype == format.Type)) continue;
+            _template[i] = format.Weight(t.to(device)).DetachFromDisposeScope(); // owned by the graph, not a caller's scope
             t.Dispose();
         }
         Device = device;
-    }
-
-    /// <summary>Puts a 4-D tensor in channels-last order when asked to (same values and shape, NHWC strides).</summary>
-    internal static Tensor Prepare(Tensor t, bool channelsLast)
-    {
-        if (!channelsLast || t.dim() != 4) return t;
-        using var nhwc = t.permute(0, 2, 3, 1).contiguous();
-        var result = nhwc.permute(0, 3, 1, 2);
-        if (!ReferenceEquals(result, t)) t.Dispose();
-        return result;
+        Format = format;
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using DeepDream.Diagnostics;
 using DeepDream.Models.Onnx.Operators;
+using DeepDream.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -98,11 +99,8 @@ internal static class OnnxGraphBuilder
                     var bnInputs = bn.Inputs.Select((n, i) => i == 0 || n.Length == 0 ? -1 : ids[n]).ToArray();
                     var bnOutputs = bn.Outputs.Select((n, i) => i == 0 && n.Length > 0 ? NewValue(n) : -1).ToArray();
                     var (scale, shift) = BatchNormOp.Coefficients(Context(bn, bnInputs, bnOutputs));
-                    var weight = constants[inputIds[1]]!;
-                    var bias = inputIds.Length > 2 && inputIds[2] >= 0 ? constants[inputIds[2]]! : zeros(weight.shape[0]);
-                    // The per-channel factors are computed in float64; applying them is one float32 rounding per weight.
-                    var foldedWeight = weight.mul(scale.view(-1, 1, 1, 1));
-                    var foldedBias = torch.addcmul(shift, bias, scale, 1);
+                    var bias = inputIds.Length > 2 && inputIds[2] >= 0 ? constants[inputIds[2]]! : null;
+                    var (foldedWeight, foldedBias) = BatchNormFolding.Fold(constants[inputIds[1]]!, bias, scale, shift);
                     ops.Add(new ConvOp(Context(node, inputIds, bnOutputs), AddConstant(foldedWeight), AddConstant(foldedBias)));
                     skipped.Add(bn);
                     continue;
@@ -132,20 +130,17 @@ internal static class OnnxGraphBuilder
         var referenced = new HashSet<int>(ops.SelectMany(o => o.ReferencedValues));
         foreach (var output in graphOutputs)
             if (ids.TryGetValue(output, out var id)) referenced.Add(id);
+        var format = new ComputeFormat(ScalarType.Float32, options.ChannelsLast);
         var table = new Tensor?[names.Count];
         for (var i = 0; i < names.Count; i++)
         {
             var t = constants[i];
             if (t is null || !referenced.Contains(i)) continue;
-            if (t.is_floating_point())
-            {
-                t = OnnxGraph.Prepare(t.to(device), options.ChannelsLast);
-                // Contiguous, independent storage: no views into temporaries that the scope frees.
-                if (!options.ChannelsLast || t.dim() != 4) t = t.contiguous();
-            }
+            // Floating-point constants get independent storage in the graph's format: no views into temporaries that the scope frees.
+            if (t.is_floating_point()) t = format.Weight(t.to(device));
             table[i] = t.DetachFromDisposeScope();
         }
-        return new OnnxGraph(table, [.. ops], [.. names], inputId, input.Name, input.Dims, options.ChannelsLast, device);
+        return new OnnxGraph(table, [.. ops], [.. names], inputId, input.Name, input.Dims, format, device);
     }
 
     /// <summary>

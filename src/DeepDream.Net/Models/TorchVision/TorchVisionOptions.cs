@@ -38,4 +38,10 @@ public sealed class TorchVisionOptions
     /// inside a residual block that are asked for by name are always computed unfolded. Default true.
     /// </summary>
     public bool FoldBatchNorm { get; init; } = true;
+
+    /// <summary>
+    /// Stores the convolution weights and runs the activations in channels-last (NHWC) memory order, which the CPU backend
+    /// convolves without reordering (values unchanged; activations are handed out in the usual layout). Default true.
+    /// </summary>
+    public bool ChannelsLast { get; init; } = true;
 }

@@ -86,12 +86,14 @@ public sealed class OnnxSizeProbeTests
         Assert.Equal(new long[] { 1, 60 }, model.ListLayers(5, 4)[1].Shape);
     }
 
-    [Fact]
-    public void StaticChannelShuffle_RunsAtOtherSizes_WithTheSameShuffle()
+    [Theory]
+    [InlineData(4L)] // PyTorch 2.6 writes the merge as [1, 4, 8, 8]
+    [InlineData(-1L)] // PyTorch 1.13 writes [1, -1, 8, 8]
+    public void StaticChannelShuffle_RunsAtOtherSizes_WithTheSameShuffle(long mergedChannels)
     {
         // Exported at 8×8: reshape to the constants [1, 2, 2, 8, 8], swap the group axes, reshape to [1, 4, 8, 8].
         var path = new OnnxTestWriter().Input("x", 1, 3, 8, 8).Output("y")
-            .Init("w", Seq(4 * 3), 4, 3, 1, 1).InitLongs("split", [1, 2, 2, 8, 8], 5).InitLongs("merge", [1, 4, 8, 8], 4)
+            .Init("w", Seq(4 * 3), 4, 3, 1, 1).InitLongs("split", [1, 2, 2, 8, 8], 5).InitLongs("merge", [1, mergedChannels, 8, 8], 4)
             .Node("Conv", ["x", "w"], ["c"]).Node("Reshape", ["c", "split"], ["groups"])
             .Node("Transpose", ["groups"], ["swapped"], attributes: [("perm", new long[] { 0, 2, 1, 3, 4 })])
             .Node("Reshape", ["swapped", "merge"], ["y"]).Save();

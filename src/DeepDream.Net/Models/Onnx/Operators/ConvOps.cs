@@ -67,7 +67,7 @@ internal sealed class ConvOp : OnnxOp
         var y = _strides.Length switch
         {
             1 => F.conv1d(x, w, b, _strides[0], _pads.Symmetric[0], _dilations[0], _groups),
-            2 => F.conv2d(x, w, b, _strides, _pads.Symmetric, _dilations, _groups),
+            2 => Performance.InputConvolution.Conv2d(x, w, b, _strides, _pads.Symmetric, _dilations, _groups),
             _ => F.conv3d(x, w, b, _strides, _pads.Symmetric, _dilations, _groups),
         };
         Out(values, y);

@@ -117,7 +117,8 @@ internal sealed class CastOp : OnnxOp
     /// <summary>The cast to ONNX element type <paramref name="to"/>, or null when it is not supported.</summary>
     internal static Func<Tensor, Tensor>? For(long to) => (OnnxDataType)to switch
     {
-        OnnxDataType.Float or OnnxDataType.Double => x => x.to_type(ScalarType.Float32),
+        // A network converted to bfloat16 stays in it: a cast "to float" keeps bfloat16 activations as they are.
+        OnnxDataType.Float or OnnxDataType.Double => x => x.dtype == ScalarType.BFloat16 ? x.alias() : x.to_type(ScalarType.Float32),
         OnnxDataType.Float16 => x => RoundTrip(x, ScalarType.Float16),
         OnnxDataType.BFloat16 => x => RoundTrip(x, ScalarType.BFloat16),
         OnnxDataType.Bool => x => x.to_type(ScalarType.Bool),

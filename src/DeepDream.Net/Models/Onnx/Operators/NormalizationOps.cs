@@ -41,7 +41,7 @@ internal sealed class BatchNormOp : OnnxOp
         _shift = c.AddConstant(shift);
     }
 
-    /// <summary>Inference-mode BN as y = x·scale + shift (per channel, float32, computed in float64).</summary>
+    /// <summary>Inference-mode BN as y = x·scale + shift (per channel; see <see cref="BatchNormFolding.Coefficients"/>).</summary>
     public static (Tensor Scale, Tensor Shift) Coefficients(OpContext c)
     {
         var gamma = c.ConstantInput(1);
@@ -54,11 +54,7 @@ internal sealed class BatchNormOp : OnnxOp
             throw c.Error("per-activation BatchNormalization (spatial=0) is not supported");
         if (gamma.numel() != beta.numel() || gamma.numel() != mean.numel() || gamma.numel() != variance.numel())
             throw c.Error("scale, bias, mean and variance must all have one value per channel");
-        var epsilon = c.Float("epsilon", 1e-5f);
-        using var scope = NewDisposeScope();
-        var s = gamma.to_type(ScalarType.Float64) / (variance.to_type(ScalarType.Float64) + epsilon).sqrt();
-        var t = beta.to_type(ScalarType.Float64) - mean.to_type(ScalarType.Float64) * s;
-        return (s.to_type(ScalarType.Float32).flatten().MoveToOuterDisposeScope(), t.to_type(ScalarType.Float32).flatten().MoveToOuterDisposeScope());
+        return BatchNormFolding.Coefficients(gamma, beta, mean, variance, c.Float("epsilon", 1e-5f));
     }
 
     public override IEnumerable<int> ReferencedValues => [Inputs[0], _scale, _shift];

@@ -102,12 +102,20 @@ internal sealed class ReshapeOp : OnnxOp
     /// trailing target dimensions equal to the input's (batch, height, width in a channel shuffle [1,116,28,28] →
     /// [1,2,58,28,28]) are taken from the actual input at run time, when the dimensions between them are a pure regrouping
     /// (same element count). At the export size nothing changes; at other sizes such a reshape works instead of failing.
+    /// One inferred dimension (-1, as PyTorch 1.13 writes the merge [1,-1,28,28]) is read as its value at the export size.
     /// Called once at load, before the graph runs concurrently.
     /// </summary>
     public void FollowInput(long[] exportInputShape)
     {
-        var target = _shape.Fixed;
-        if (target is null || target.Any(d => d <= 0)) return;
+        if (_shape.Fixed is not { } fixedTarget || fixedTarget.Any(d => d == 0 || d < -1) || fixedTarget.Count(d => d == -1) > 1) return;
+        var target = (long[])fixedTarget.Clone();
+        if (Array.IndexOf(target, -1L) is >= 0 and var inferred)
+        {
+            var known = target.Where(d => d != -1).Aggregate(1L, (a, b) => a * b);
+            var total = exportInputShape.Aggregate(1L, (a, b) => a * b);
+            if (known == 0 || total % known != 0) return;
+            target[inferred] = total / known;
+        }
         int leading = 0, trailing = 0;
         while (leading < target.Length && leading < exportInputShape.Length && target[leading] == exportInputShape[leading]) leading++;
         while (trailing < target.Length - leading && trailing < exportInputShape.Length - leading

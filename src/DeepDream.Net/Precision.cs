@@ -1,0 +1,20 @@
+namespace DeepDream;
+
+/// <summary>
+/// The number format the network computes in: its weights, activations and their gradients. The image, the octave
+/// pyramid, the step rule (mean |g|) and the update always stay float32, and feature extractors hand out float32
+/// activations either way.
+/// </summary>
+public enum Precision
+{
+    /// <summary>IEEE single precision: the default, bit-identical from run to run for a fixed seed on the CPU.</summary>
+    Float32 = 0,
+
+    /// <summary>
+    /// bfloat16 (8 exponent bits like float32, 8 significant bits): about twice as fast where the CPU has native
+    /// bfloat16 arithmetic (AVX512-BF16 or AMX on x86, BF16 on ARM) or on a GPU, and half the activation memory. Dreams keep
+    /// their character but differ in detail from float32 ones, as a dream with another seed does. Without native
+    /// support the arithmetic is emulated and much slower (a warning is logged).
+    /// </summary>
+    BFloat16 = 1,
+}
