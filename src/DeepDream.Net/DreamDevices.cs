@@ -19,9 +19,11 @@ public static class DreamDevices
     /// <returns>The device.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not one of the accepted forms.</exception>
     /// <exception cref="DeepDreamException">The name is a CUDA device and CUDA is not available (the message names the backend packages).</exception>
+    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add).</exception>
     public static Device Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        Diagnostics.TorchBackend.EnsureLoaded();
         var value = name.Trim().ToLowerInvariant();
         if (value == "cpu") return CPU;
         var isCuda = value == "cuda" || (value.StartsWith("cuda:", StringComparison.Ordinal)
@@ -31,10 +33,12 @@ public static class DreamDevices
         return torch.device(value);
     }
 
-    /// <summary>Throws when <paramref name="device"/> is a CUDA device and TorchSharp cannot use CUDA.</summary>
+    /// <summary>Throws when TorchSharp has no native backend, or <paramref name="device"/> is a CUDA device and TorchSharp cannot use CUDA.</summary>
+    /// <exception cref="Sequences.DependencyMissingException">No backend package is referenced (the message names the one to add).</exception>
     /// <exception cref="DeepDreamException">CUDA is not available.</exception>
     internal static void EnsureAvailable(Device? device)
     {
+        Diagnostics.TorchBackend.EnsureLoaded();
         if (device is null || device.type != DeviceType.CUDA || IsCudaAvailable) return;
         throw CudaNotAvailable(device.ToString());
     }
