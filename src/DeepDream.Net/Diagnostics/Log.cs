@@ -37,4 +37,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 8, EventName = "PrecisionEmulated", Level = LogLevel.Warning,
         Message = "This CPU has no native bfloat16 arithmetic (AVX512-BF16 or AMX): bfloat16 is emulated and several times slower than float32; use Precision.Float32 for speed")]
     public static partial void PrecisionEmulated(ILogger logger);
+
+    [LoggerMessage(EventId = 9, EventName = "OpenMpStartedFirst", Level = LogLevel.Information,
+        Message = "TorchSharp was used before DeepDream.Net, so its OpenMP threads keep spin-waiting; on a busy machine dreams can run several times slower: set OMP_WAIT_POLICY=PASSIVE in the environment before the application starts, or create the first DreamBuilder before any other TorchSharp call")]
+    public static partial void OpenMpStartedFirst(ILogger logger);
 }
