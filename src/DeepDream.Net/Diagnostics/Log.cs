@@ -39,6 +39,6 @@ internal static partial class Log
     public static partial void PrecisionEmulated(ILogger logger);
 
     [LoggerMessage(EventId = 9, EventName = "OpenMpStartedFirst", Level = LogLevel.Information,
-        Message = "TorchSharp was used before DeepDream.Net, so its OpenMP threads keep spin-waiting; on a busy machine dreams can run several times slower: set OMP_WAIT_POLICY=PASSIVE in the environment before the application starts, or create the first DreamBuilder before any other TorchSharp call")]
+        Message = "TorchSharp was used before DeepDream.Net, so libtorch's OpenMP threads spin-wait for milliseconds and dreams can run several times slower on a busy machine; set OMP_WAIT_POLICY=PASSIVE and GOMP_SPINCOUNT=1000 in the environment before the application starts, or use DeepDream.Net (e.g. create a DreamBuilder) before the first TorchSharp call")]
     public static partial void OpenMpStartedFirst(ILogger logger);
 }

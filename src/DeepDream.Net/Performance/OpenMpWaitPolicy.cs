@@ -16,7 +16,7 @@ internal enum OpenMpSetup
     /// <summary>An OpenMP runtime was already loaded (TorchSharp was used first), so the setting could no longer take effect.</summary>
     TooLate,
 
-    /// <summary><c>OMP_WAIT_POLICY=PASSIVE</c> was set in the native environment before libtorch loaded.</summary>
+    /// <summary><c>OMP_WAIT_POLICY=PASSIVE</c> and <c>GOMP_SPINCOUNT=1000</c> were set in the native environment before libtorch loaded.</summary>
     Applied,
 
     /// <summary>The native environment could not be changed (no <c>setenv</c> found, or it failed).</summary>
@@ -24,15 +24,17 @@ internal enum OpenMpSetup
 }
 
 /// <summary>
-/// Makes libtorch's OpenMP worker threads sleep instead of spin while they wait for work. GNU OpenMP (libgomp, which
-/// libtorch ships on Linux) spins each idle worker for about 300,000 iterations (milliseconds) before sleeping, unless
-/// it manages more threads than there are CPUs. Under CPU contention the spinning workers steal the time slices that
-/// the thread doing the work needs, and a dream runs 5–20× slower; with <c>OMP_WAIT_POLICY=PASSIVE</c> it runs at full
-/// speed loaded or not (benchmarks/results/openmp-wait-policy.md). libgomp reads its settings from the native
-/// environment once, when it is loaded, so the variable is set with the C library's <c>setenv</c> (.NET's
-/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach the native environment on Unix) as
-/// soon as any code of this library runs, which is before TorchSharp loads libtorch unless the application used
-/// TorchSharp first. A value the application set for <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c> is kept.
+/// Makes libtorch's OpenMP worker threads wait briefly and then sleep, instead of spinning for milliseconds. GNU OpenMP
+/// (libgomp, which libtorch ships on Linux) spins each idle worker for 300,000 iterations (a few milliseconds) before it
+/// sleeps, unless it manages more threads than there are CPUs. Under CPU contention the spinning workers take the time
+/// slices that the thread doing the work needs, and a dream runs 5–20× slower. <c>OMP_WAIT_POLICY=PASSIVE</c> (sleep at
+/// once, understood by every OpenMP runtime) with libgomp's <c>GOMP_SPINCOUNT=1000</c> (spin about 10 µs first, which
+/// keeps most of the quiet-machine speed) runs fast loaded or not (benchmarks/results/openmp-wait-policy.md). libgomp
+/// reads its settings from the native environment once, when it is loaded, so they are set with the C library's
+/// <c>setenv</c> (.NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach the native
+/// environment on Unix) as soon as any code of this library runs, which is before TorchSharp loads libtorch unless the
+/// application used TorchSharp first. If the application set <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c> itself,
+/// nothing is changed. Only on Linux: elsewhere libtorch ships other OpenMP runtimes, not measured here.
 /// </summary>
 internal static class OpenMpWaitPolicy
 {
@@ -42,8 +44,11 @@ internal static class OpenMpWaitPolicy
     /// <summary>libgomp's own spin count; an application that sets it has chosen how its threads wait.</summary>
     internal const string SpinCountVariable = "GOMP_SPINCOUNT";
 
-    /// <summary>The value set.</summary>
+    /// <summary>The wait policy set.</summary>
     internal const string Passive = "PASSIVE";
+
+    /// <summary>The spin count set: libgomp counts about 100,000 spins per millisecond, so about 10 µs.</summary>
+    internal const string SpinCount = "1000";
 
     private static int s_reported;
 
@@ -91,7 +96,8 @@ internal static class OpenMpWaitPolicy
         if (!OperatingSystem.IsLinux()) return OpenMpSetup.NotLinux;
         var decision = Decide(isLinux: true, NativeEnvironment.Get(WaitPolicyVariable), NativeEnvironment.Get(SpinCountVariable), IsOpenMpLoaded());
         if (decision != OpenMpSetup.Applied) return decision;
-        return NativeEnvironment.Set(WaitPolicyVariable, Passive) ? OpenMpSetup.Applied : OpenMpSetup.Failed;
+        return NativeEnvironment.Set(SpinCountVariable, SpinCount) && NativeEnvironment.Set(WaitPolicyVariable, Passive)
+            ? OpenMpSetup.Applied : OpenMpSetup.Failed;
     }
 
     /// <summary>Whether an OpenMP runtime (GNU, LLVM or Intel) is already mapped into this process.</summary>
