@@ -99,9 +99,13 @@ public sealed class PlanFoldingTests
             Assert.Equal(0, BatchNormCalls(folded, () => f = Run(folded, layer, picture)));
             Assert.True(BatchNormCalls(plain, () => p = Run(plain, layer, picture)) > 0);
 
-            Assert.True((f.Activation - p.Activation).abs().max().item<float>() <= 1e-5f * p.Activation.abs().max().item<float>());
+            // The networks compute in float64 (differences near 1e-15), but extractors hand out float32 activations and the
+            // gradient arrives in the float32 picture: one float32 rounding each, 6e-8 relative. 1e-6 (16 such roundings)
+            // is far above that, yet catches a folding mistake as small as an ε off by 1e-5 (parts in 1e-5 of a channel).
+            var valueError = (f.Activation - p.Activation).abs().max().item<float>() / p.Activation.abs().max().item<float>();
+            Assert.True(valueError < 1e-6, $"relative value error {valueError}");
             var error = (f.Gradient - p.Gradient).norm().item<float>() / p.Gradient.norm().item<float>();
-            Assert.True(error < 1e-5, $"relative gradient error {error}");
+            Assert.True(error < 1e-6, $"relative gradient error {error}");
             Assert.True(p.Gradient.abs().sum().item<float>() > 0);
         }
     }
