@@ -66,7 +66,7 @@ run() { # condition variant command...
   local t0 t1 dream
   t0=$(date +%s%N)
   local out
-  out=$("$@" 2>&1 | tail -1)
+  out=$("$@" 2>&1 | tail -1) || true   # a run that fails or is killed is recorded without a dream time
   t1=$(date +%s%N)
   dream=$(sed -n 's/.*dream \([0-9.]*\).*/\1/p' <<<"$out")
   local wall
