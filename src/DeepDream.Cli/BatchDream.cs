@@ -122,7 +122,7 @@ internal static class BatchDream
         {
             var extension = ImageIO.IsSupportedExtension(file) ? Path.GetExtension(file) : ".png";
             var output = Path.Combine(folder, Path.GetFileNameWithoutExtension(file) + extension);
-            if (Path.GetFullPath(output) == file) throw new UsageException($"Writing '{output}' would replace its input; choose another -o folder.");
+            if (SourceFiles.SameLocation(output, file)) throw new UsageException($"Writing '{output}' would replace its input; choose another -o folder.");
             if (!seen.TryAdd(output, file)) throw new UsageException($"'{seen[output]}' and '{file}' would both be written to '{output}'; rename one of them.");
             plan.Add((file, output));
         }

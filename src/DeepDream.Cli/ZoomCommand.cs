@@ -50,6 +50,7 @@ internal static class ZoomCommand
         var total = Stopwatch.StartNew();
         var run = new SequenceRun(context, dream, sequence);
         var ffmpeg = run.PrepareOutput(inputNeedsFfmpeg: false);
+        run.RefuseInputAsOutput(inputPath);
         using var input = ImageIO.Load(inputPath);
         if (!dream.Quiet)
         {
