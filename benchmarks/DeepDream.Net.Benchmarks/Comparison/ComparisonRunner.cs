@@ -288,12 +288,17 @@ internal static class ComparisonRunner
 
         public override string ToString() => _text.ToString();
 
+        /// <summary>The CPU as lscpu names it, with its family and model numbers and its AVX-512/bfloat16 flags.</summary>
         private static string CpuModel()
         {
             const string path = "/proc/cpuinfo";
             if (!File.Exists(path)) return "unknown CPU";
-            var line = File.ReadLines(path).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
-            return line is null ? "unknown CPU" : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+            var lines = File.ReadLines(path).TakeWhile(l => l.Length > 0).ToList(); // the first processor's block
+            string Field(string name) => lines.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
+                ? line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim() : "?";
+            var flags = Field("flags").Split(' ');
+            var wanted = new[] { "avx512f", "avx512_bf16", "amx_bf16" }.Where(flags.Contains);
+            return $"{Field("model name")} (CPU family {Field("cpu family")}, model {Field("model")}; {string.Join(", ", wanted)})";
         }
     }
 

@@ -28,7 +28,7 @@ internal sealed class TileSizing(int? tileSize, long? budget, long bytesPerPixel
     /// <summary>The sizing of a dreamer's settings on a device (the available memory is known for the CPU only).</summary>
     public static TileSizing For(DreamSettings settings, Device device, int modelMinimum) =>
         new(settings.TileSize, settings.TileMemoryBudget, DreamSettings.BytesPerPixel(settings.Precision), 2 * modelMinimum,
-            device.type == DeviceType.CPU ? AvailableMemory.Read : static () => null);
+            device.type == DeviceType.CPU ? AvailableMemory.ReadRecent : static () => null);
 
     /// <summary>A fixed tile side.</summary>
     public static TileSizing Fixed(int tileSize) => new(tileSize, null, DreamSettings.EstimatedBytesPerPixel, 0, static () => null);

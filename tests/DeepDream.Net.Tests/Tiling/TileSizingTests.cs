@@ -92,4 +92,14 @@ public sealed class TileSizingTests
         Assert.Equal(1440, new DreamSettings { TileMemoryBudget = 2L << 30 }.EffectiveTileSize); // √(2 GiB / 1024 B) = 1448 → 1440
         Assert.Equal(700, new DreamSettings { TileSize = 700, TileMemoryBudget = 2L << 30 }.EffectiveTileSize);
     }
+
+    [Fact]
+    public void AvailableMemory_IsKnownOnLinux_AndBelowThePhysicalMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var available = AvailableMemory.Read();
+        Assert.NotNull(available);
+        Assert.InRange(available!.Value, 1L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        Assert.InRange(AvailableMemory.ReadRecent()!.Value, 1L << 20, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+    }
 }
