@@ -67,7 +67,9 @@ internal static class BatchDream
                 var clock = Stopwatch.StartNew();
                 try
                 {
-                    using var input = ImageIO.Load(inputPath);
+                    // A FIFO would block the open and a device never end: refused by what it is, before anything opens it.
+                    if (SourceFiles.NotRegularFile(inputPath) is { } why) throw new ImageLoadException($"'{inputPath}' cannot be read as an image: {why}.");
+                    using var input = ImageIO.Load(inputPath, cancellationToken);
                     using var prepared = preparation.Prepare(input);
                     using var result = loaded.Dreamer.Dream(prepared.Start(seed), new DreamRunOptions { Seed = seed }, cancellationToken);
                     using var recoloured = preparation.Finish(result.Image, prepared);

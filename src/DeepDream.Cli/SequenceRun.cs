@@ -94,6 +94,7 @@ internal sealed class SequenceRun
     public SequenceJob OpenJob(JobDescription description)
     {
         var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart);
+        if (job.RejectedFrame is { } rejected && !_dream.Quiet) _context.Error.WriteLine("note: " + rejected + ".");
         if (job.FramesDone > 0 && !_dream.Quiet)
             _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}");
         return job;

@@ -51,7 +51,7 @@ internal static class ZoomCommand
         var run = new SequenceRun(context, dream, sequence);
         var ffmpeg = run.PrepareOutput(inputNeedsFfmpeg: false);
         run.RefuseInputAsOutput(inputPath);
-        using var input = ImageIO.Load(inputPath);
+        using var input = ImageIO.Load(inputPath, cancellationToken);
         if (!dream.Quiet)
         {
             foreach (var warning in input.Warnings) context.Error.WriteLine("warning: " + warning);
