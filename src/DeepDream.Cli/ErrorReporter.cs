@@ -6,14 +6,16 @@ internal static class ErrorReporter
     /// <summary>Maps an exception to its exit code and the message to print.</summary>
     public static (int ExitCode, string Message) Classify(Exception exception, CancellationToken cancellationToken) => exception switch
     {
+        SequenceStoppedException e when cancellationToken.IsCancellationRequested => (ExitCodes.Cancelled, e.Message),
         OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCodes.Cancelled, "Cancelled; no output was written."),
         UsageException e => (ExitCodes.Usage, e.Message),
         FileAccessException e => (ExitCodes.File, e.Message),
         ImageLoadException e => (ExitCodes.File, e.Message),
         ImageTooSmallException e => (ExitCodes.File, e.Message),
         ModelLoadException e => (ExitCodes.Model, CliWording(e.Message)),
-        Sequences.Jobs.SequenceJobMismatchException e => (ExitCodes.Usage, e.Message + " Use --restart to start over."),
-        Sequences.FrameSourceException or Sequences.FrameSinkException or Sequences.DependencyMissingException => (ExitCodes.File, exception.Message),
+        Sequences.Jobs.SequenceJobMismatchException e => (ExitCodes.Usage, RestartWording(e.Message)),
+        Sequences.FrameSinkException e => (ExitCodes.File, RestartWording(e.Message)),
+        Sequences.FrameSourceException or Sequences.DependencyMissingException => (ExitCodes.File, exception.Message),
         // Any other library error comes from running the model (a forward or gradient pass that failed).
         DeepDreamException e => (ExitCodes.Model, CliWording(e.Message)),
         _ => (ExitCodes.InternalError,
@@ -35,6 +37,10 @@ internal static class ErrorReporter
     /// <summary>Library advice that has a command-line switch, worded as that switch.</summary>
     private static string CliWording(string message) =>
         message.Replace("set OnnxImportOptions.ResizeForFixedSizeLayers", "pass --resize-fixed", StringComparison.Ordinal);
+
+    /// <summary>The library's "start over" (<c>SequenceJob.Open</c>'s <c>restart</c>) worded as the switch that does it.</summary>
+    private static string RestartWording(string message) =>
+        message.Replace("; start over to ", "; pass --restart to ", StringComparison.Ordinal);
 
     /// <summary>The first line of a message, without native stack frames (libtorch appends its C++ trace).</summary>
     private static string FirstLine(string message)

@@ -18,10 +18,13 @@ internal static class ExitCodes
     /// <summary>The model could not be loaded.</summary>
     public const int Model = 4;
 
-    /// <summary>Cancelled with Ctrl-C (128 + SIGINT): nothing was written (an existing output is unchanged).</summary>
+    /// <summary>
+    /// Cancelled with Ctrl-C (128 + SIGINT): nothing was written (an existing output is unchanged); a zoom or video keeps
+    /// its finished frames in the frame folder, and the message says so.
+    /// </summary>
     public const int Cancelled = 130;
 
-    /// <summary>Stopped by SIGTERM (128 + SIGTERM), handled like Ctrl-C: nothing was written.</summary>
+    /// <summary>Stopped by SIGTERM (128 + SIGTERM), handled like Ctrl-C.</summary>
     public const int Terminated = 143;
 }
 

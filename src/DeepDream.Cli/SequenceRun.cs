@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using DeepDream.Sequences;
@@ -58,6 +59,7 @@ internal sealed class SequenceRun
     private readonly DreamOptionValues _dream;
     private readonly SequenceOptionValues _sequence;
     private double _read, _prepare, _dreamSeconds, _write, _encode, _encodeBackground;
+    private string? _written; // "WxH, R fps" of the GIF or video as written, for the summary
 
     public SequenceRun(CliContext context, DreamOptionValues dream, SequenceOptionValues sequence)
     {
@@ -96,7 +98,7 @@ internal sealed class SequenceRun
         var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart);
         if (job.RejectedFrame is { } rejected && !_dream.Quiet) _context.Error.WriteLine("note: " + rejected + ".");
         if (job.FramesDone > 0 && !_dream.Quiet)
-            _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}");
+            _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}, continuing with their seed {job.Description.Settings.GetValueOrDefault("seed")}");
         return job;
     }
 
@@ -124,6 +126,7 @@ internal sealed class SequenceRun
             : new VideoFileSink(ffmpeg!, _sequence.Output, width, height, rate, audioFrom?.HasAudio == true ? audioPath : null, audioFrom?.AudioCodec);
         if (sink is VideoFileSink video && (video.OutputWidth != width || video.OutputHeight != height) && !_dream.Quiet)
             _context.Error.WriteLine($"note: H.264/VP9 video needs even sizes, so the video is {video.OutputWidth}x{video.OutputHeight} (the frames are {width}x{height}).");
+        _written = sink is VideoFileSink v ? $"{v.OutputWidth}x{v.OutputHeight}, {rate} fps" : $"{width}x{height}, {GifRate(rate)}";
         var output = new SequenceOutput(sink);
         try
         {
@@ -187,6 +190,19 @@ internal sealed class SequenceRun
         _encodeBackground = output.WriterSeconds;
     }
 
+    /// <summary>
+    /// The frame rate a GIF really plays at: its delays are whole hundredths of a second, so 24 fps is stored as 4/100 s
+    /// (25 fps); the rate asked for is named when it differs.
+    /// </summary>
+    internal static string GifRate(FrameRate rate)
+    {
+        var delay = GifFileSink.DelayOf(rate);
+        var played = 100.0 / delay;
+        return played == rate.Value
+            ? $"{rate} fps"
+            : string.Create(CultureInfo.InvariantCulture, $"{played:0.##} fps: GIF delays are whole hundredths of a second, {delay}/100 s is the nearest to {rate} fps");
+    }
+
     private static void Feed(SequenceOutput output, SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> frame, CancellationToken cancellationToken)
     {
         try
@@ -211,7 +227,7 @@ internal sealed class SequenceRun
         if (!_dream.Quiet)
         {
             _context.Error.WriteLine(FormattableString.Invariant(
-                $"wrote {_sequence.Output} ({job.FramesDone} frames, {width}x{height}, {rate} fps) in {total.Elapsed.TotalSeconds:0.0} s"));
+                $"wrote {_sequence.Output} ({job.FramesDone} frames, {_written ?? $"{width}x{height}, {rate} fps"}) in {total.Elapsed.TotalSeconds:0.0} s"));
         }
         if (_dream.Json)
         {

@@ -65,28 +65,35 @@ internal static class VideoCommand
             ["flow"] = opticalFlow?.Name ?? FlowChoice.None,
         });
         using var job = run.OpenJob(new JobDescription("video", identity, settings));
-        var firstFrame = job.FramesDone;
-        double loadSeconds = 0;
-        var audio = source is VideoFileSource video ? video.Info : null;
-        using var output = run.StartOutput(job, firstFrame, source.Width, source.Height, rate, ffmpeg, audio, full, cancellationToken);
-        if (source.FrameCount is not { } count || firstFrame < count)
+        try
         {
+            var firstFrame = job.FramesDone;
+            double loadSeconds = 0;
+            var audio = source is VideoFileSource video ? video.Info : null;
+            using var output = run.StartOutput(job, firstFrame, source.Width, source.Height, rate, ffmpeg, audio, full, cancellationToken);
+            if (source.FrameCount is not { } count || firstFrame < count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
+                loadSeconds = loaded.LoadSeconds;
+                _ = loaded.Dreamer.OctaveSizes(source.Width, source.Height); // too small a video fails here, before any frame
+                using var previous = firstFrame > 0 && blend > 0 ? job.LoadFrame(firstFrame - 1) : null;
+                var progress = new SequenceProgressReporter(context.Error, dream.ProgressMode(context), source.FrameCount, firstFrame);
+                var options = new VideoOptions(seed) { Blend = blend, Flow = opticalFlow, StartFrame = firstFrame, PreviousDreamed = previous };
+                var frames = VideoSequence.RunAsync(FrameDreamer.From(loaded.Dreamer), source, options, progress, cancellationToken);
+                await run.RunFramesAsync(job, frames, progress, output, cancellationToken).ConfigureAwait(false);
+            }
             cancellationToken.ThrowIfCancellationRequested();
-            using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
-            loadSeconds = loaded.LoadSeconds;
-            _ = loaded.Dreamer.OctaveSizes(source.Width, source.Height); // too small a video fails here, before any frame
-            using var previous = firstFrame > 0 && blend > 0 ? job.LoadFrame(firstFrame - 1) : null;
-            var progress = new SequenceProgressReporter(context.Error, dream.ProgressMode(context), source.FrameCount, firstFrame);
-            var options = new VideoOptions(seed) { Blend = blend, Flow = opticalFlow, StartFrame = firstFrame, PreviousDreamed = previous };
-            var frames = VideoSequence.RunAsync(FrameDreamer.From(loaded.Dreamer), source, options, progress, cancellationToken);
-            await run.RunFramesAsync(job, frames, progress, output, cancellationToken).ConfigureAwait(false);
+            if (job.FramesDone == 0) throw new FileAccessException($"The input '{full}' has no frames to dream on.");
+            if (audio?.HasAudio == true && sequence.OutputKind != SequenceOutputKind.Video && !dream.Quiet)
+                context.Error.WriteLine("note: the input's audio is not kept in a GIF or frame folder; write a .mp4 or .webm to keep it.");
+            run.Complete(output, cancellationToken);
+            run.Finish(job, "video", inputPath, source.Width, source.Height, rate, firstFrame, seed, loadSeconds, total);
+            return ExitCodes.Success;
         }
-        cancellationToken.ThrowIfCancellationRequested();
-        if (job.FramesDone == 0) throw new FileAccessException($"The input '{full}' has no frames to dream on.");
-        if (audio?.HasAudio == true && sequence.OutputKind != SequenceOutputKind.Video && !dream.Quiet)
-            context.Error.WriteLine("note: the input's audio is not kept in a GIF or frame folder; write a .mp4 or .webm to keep it.");
-        run.Complete(output, cancellationToken);
-        run.Finish(job, "video", inputPath, source.Width, source.Height, rate, firstFrame, seed, loadSeconds, total);
-        return ExitCodes.Success;
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw SequenceStoppedException.For(job, e); // the finished frames stay: say so, and how to continue
+        }
     }
 }

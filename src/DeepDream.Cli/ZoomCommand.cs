@@ -65,26 +65,33 @@ internal static class ZoomCommand
             ["pan"] = string.Create(CultureInfo.InvariantCulture, $"{motion.PanX},{motion.PanY}"),
         });
         using var job = run.OpenJob(new JobDescription("zoom", JobDescription.IdentifyFile(input.Path), settings));
-        var firstFrame = Math.Min(job.FramesDone, frameCount);
-        var width = input.Rgb.Width;
-        var height = input.Rgb.Height;
-        double loadSeconds = 0;
-        using var output = run.StartOutput(job, firstFrame, width, height, rate, ffmpeg, null, null, cancellationToken);
-        if (firstFrame < frameCount)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
-            loadSeconds = loaded.LoadSeconds;
-            _ = loaded.Dreamer.OctaveSizes(width, height); // too small an image fails here, before any frame
-            using var start = firstFrame == 0 ? input.Rgb.Clone() : job.LoadFrame(firstFrame - 1);
-            var progress = new SequenceProgressReporter(context.Error, dream.ProgressMode(context), frameCount, firstFrame);
-            var options = new ZoomOptions(frameCount, seed) { Motion = motion, StartFrame = firstFrame };
-            var frames = ZoomSequence.RunAsync(FrameDreamer.From(loaded.Dreamer), start, options, progress, cancellationToken);
-            await run.RunFramesAsync(job, frames, progress, output, cancellationToken).ConfigureAwait(false);
+            var firstFrame = Math.Min(job.FramesDone, frameCount);
+            var width = input.Rgb.Width;
+            var height = input.Rgb.Height;
+            double loadSeconds = 0;
+            using var output = run.StartOutput(job, firstFrame, width, height, rate, ffmpeg, null, null, cancellationToken);
+            if (firstFrame < frameCount)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var loaded = LoadedDreamer.Load(dream, context, cancellationToken);
+                loadSeconds = loaded.LoadSeconds;
+                _ = loaded.Dreamer.OctaveSizes(width, height); // too small an image fails here, before any frame
+                using var start = firstFrame == 0 ? input.Rgb.Clone() : job.LoadFrame(firstFrame - 1);
+                var progress = new SequenceProgressReporter(context.Error, dream.ProgressMode(context), frameCount, firstFrame);
+                var options = new ZoomOptions(frameCount, seed) { Motion = motion, StartFrame = firstFrame };
+                var frames = ZoomSequence.RunAsync(FrameDreamer.From(loaded.Dreamer), start, options, progress, cancellationToken);
+                await run.RunFramesAsync(job, frames, progress, output, cancellationToken).ConfigureAwait(false);
+            }
+            run.Complete(output, cancellationToken);
+            run.Finish(job, "zoom", inputPath, width, height, rate, firstFrame, seed, loadSeconds, total);
+            return ExitCodes.Success;
         }
-        run.Complete(output, cancellationToken);
-        run.Finish(job, "zoom", inputPath, width, height, rate, firstFrame, seed, loadSeconds, total);
-        return ExitCodes.Success;
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw SequenceStoppedException.For(job, e); // the finished frames stay: say so, and how to continue
+        }
     }
 
     private static (double Dx, double Dy) ParsePan(string text)

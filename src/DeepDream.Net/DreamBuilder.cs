@@ -274,9 +274,11 @@ public sealed class DreamBuilder
     /// <exception cref="ImageTooSmallException">A guide image is smaller than the model's minimum for its layer.</exception>
     /// <exception cref="InvalidOperationException">The builder was already used.</exception>
     /// <exception cref="NotSupportedException">The model cannot compute in the chosen <see cref="Precision(DeepDream.Precision)"/>.</exception>
+    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
     public Dreamer Build()
     {
         EnsureNotBuilt();
+        Diagnostics.TorchBackend.EnsureLoaded();
         var model = _model ?? Models.SharedDefaultModel.For(_device ?? CPU, _settings.Precision);
         var ownsModel = _model is not null && _ownsModel;
         if (_device is not null && model.Device != _device) model.To(_device);

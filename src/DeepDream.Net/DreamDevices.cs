@@ -31,10 +31,12 @@ public static class DreamDevices
         return torch.device(value);
     }
 
-    /// <summary>Throws when <paramref name="device"/> is a CUDA device and TorchSharp cannot use CUDA.</summary>
+    /// <summary>Throws when TorchSharp has no native backend, or <paramref name="device"/> is a CUDA device and TorchSharp cannot use CUDA.</summary>
+    /// <exception cref="Sequences.DependencyMissingException">No backend package is referenced (the message names the one to add).</exception>
     /// <exception cref="DeepDreamException">CUDA is not available.</exception>
     internal static void EnsureAvailable(Device? device)
     {
+        Diagnostics.TorchBackend.EnsureLoaded();
         if (device is null || device.type != DeviceType.CUDA || IsCudaAvailable) return;
         throw CudaNotAvailable(device.ToString());
     }

@@ -32,7 +32,7 @@ public class FrameSinkException : DeepDreamException
     public FrameSinkException(string message, Exception? innerException) : base(message, innerException) { }
 }
 
-/// <summary>A program or native library a feature needs is missing: ffmpeg/ffprobe, or OpenCV's native library.</summary>
+/// <summary>A program or native library a feature needs is missing: ffmpeg/ffprobe, OpenCV's native library, or TorchSharp's native backend (no TorchSharp-cpu or CUDA backend package referenced).</summary>
 public class DependencyMissingException : DeepDreamException
 {
     /// <summary>Creates the exception.</summary>

@@ -62,10 +62,7 @@ public sealed class CliProcessTests : IDisposable
             if (line.Contains("step 1/100000", StringComparison.Ordinal)) break;
         }
         Assert.False(process.HasExited, seen.ToString());
-        using (var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(timeout.Token);
-        }
+        await CliProcess.Signal(process, signal, timeout.Token);
         var rest = await process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == expected, $"exit {process.ExitCode}: {seen}{rest}");

@@ -97,6 +97,13 @@ internal static class CliProcess
     /// <summary>Starts <c>deepdream ARGS</c> with stdout and stderr redirected (the caller reads them).</summary>
     public static Process Start(params string[] args) => Start(redirectInput: false, args);
 
+    /// <summary>Sends <paramref name="signal"/> (<c>INT</c>, <c>TERM</c>) to <paramref name="process"/> with <c>kill</c> (Unix only).</summary>
+    public static async Task Signal(Process process, string signal, CancellationToken cancellationToken)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync(cancellationToken);
+    }
+
     /// <summary>Starts <c>deepdream ARGS</c> with stdout, stderr and optionally stdin redirected.</summary>
     public static Process Start(bool redirectInput, params string[] args)
     {

@@ -41,6 +41,7 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
         var more = await Tiny("zoom", input, "-o", gif, "--frames", "4", "--json");
         Assert.True(more.ExitCode == 0, more.ToString());
         Assert.Contains("resuming: 2 frame(s) already in", more.Stderr);
+        Assert.Contains("wrote " + gif + " (4 frames, 48x32, 25 fps: GIF delays are whole hundredths of a second, 4/100 s is the nearest to 24 fps)", more.Stderr);
         Assert.False(File.Exists(stale));
         using (var image = Image.Load<Rgb24>(gif)) Assert.Equal(4, image.Frames.Count);
         var whole = await Tiny("zoom", input, "-o", _cli.PathOf("whole.gif"), "--frames", "4");
@@ -74,14 +75,14 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
         var first = File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0)));
         var more = await Tiny("zoom", input, "-o", folder, "--frames", "4");
         Assert.True(more.ExitCode == 0, more.ToString());
-        Assert.Contains("resuming: 2 frame(s) already in", more.Stderr);
+        Assert.Contains($"resuming: 2 frame(s) already in {folder}, continuing with their seed 3", more.Stderr);
         Assert.Equal(first, File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0))));
         Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(3))));
 
         var changed = await Tiny("zoom", input, "-o", folder, "--frames", "4", "--zoom", "1.1");
         Assert.Equal(2, changed.ExitCode);
-        Assert.Contains("made with other settings (zoom: 1.05 → 1.1)", changed.Stderr);
-        Assert.Contains("--restart", changed.Stderr);
+        Assert.Equal($"error: The frame folder '{folder}' holds 4 frame(s) made with other settings (zoom: 1.05 → 1.1); pass --restart to discard them, or choose another output.",
+            changed.Stderr.TrimEnd());
         Assert.Equal(first, File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0))));
         Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "1", "--zoom", "1.1", "--restart")).ExitCode);
         Assert.False(File.Exists(Path.Combine(folder, FrameFolder.FrameName(1))));
@@ -156,14 +157,22 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(["in.png"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData(24, "25 fps: GIF delays are whole hundredths of a second, 4/100 s is the nearest to 24 fps")]
+    [InlineData(10, "10 fps")]
+    [InlineData(50, "50 fps")]
+    public void GifRate_NamesTheRateTheGifPlaysAt(int fps, string expected) =>
+        Assert.Equal(expected, DeepDream.Cli.SequenceRun.GifRate(new FrameRate(fps)));
+
     [RequiresFfmpegFact]
-    public async Task Zoom_ToMp4_FfprobeReadsTheFrameCountSizeAndFps()
+    public async Task Zoom_ToMp4_FfprobeReadsTheFrameCountSizeAndFps_AndTheSummaryNamesTheWrittenSize()
     {
-        var input = _cli.WriteNoise("in.png", 48, 32);
+        var input = _cli.WriteNoise("in.png", 49, 33); // odd: H.264 drops the last column and row
         var mp4 = _cli.PathOf("zoom.mp4");
         var result = await Tiny("zoom", input, "-o", mp4, "--frames", "6", "--fps", "12");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal([("video", 48, 32, "12/1", 6)], Tools.Probe(mp4));
+        Assert.Contains("wrote " + mp4 + " (6 frames, 48x32, 12 fps)", result.Stderr);
         Assert.Equal(["in.png", "zoom.mp4"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName).Order());
     }
 
@@ -286,6 +295,46 @@ public sealed class SequenceResumeProcessTests : IDisposable
             Assert.Equal(bytes, File.ReadAllBytes(path));
         }
         Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+    }
+
+    [Theory]
+    [InlineData("TERM", 143)]
+    [InlineData("INT", 130)]
+    public async Task Signal_MidSequence_KeepsTheFinishedFrames_SaysSo_AndTheRerunContinues(string signal, int expected)
+    {
+        if (OperatingSystem.IsWindows()) return; // Signals cannot be sent to another console process on Windows.
+        var input = _cli.WriteSample("chelsea.png", 64, "in.png");
+        var gif = _cli.PathOf("zoom.gif");
+        var frames = gif + ".frames";
+        string[] args = ["zoom", input, "-o", gif, "--frames", "40", "--octaves", "1", "--steps", "2", "--seed", "4", "--layer", "layer2", "-q"];
+        using (var first = CliProcess.Start(args))
+        {
+            var stdout = first.StandardOutput.ReadToEndAsync();
+            var stderr = first.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            while (!File.Exists(Path.Combine(frames, FrameFolder.FrameName(1))) && !first.HasExited) await Task.Delay(20, timeout.Token);
+            Assert.False(first.HasExited, "the run ended before it was stopped");
+            await CliProcess.Signal(first, signal, timeout.Token);
+            await first.WaitForExitAsync(timeout.Token);
+            var kept = Directory.GetFiles(frames, "frame-*.png").Length;
+            Assert.InRange(kept, 2, 39);
+            Assert.True(first.ExitCode == expected, $"exit {first.ExitCode}: {await stderr}");
+            Assert.Equal($"Stopped; {kept} finished frames kept in {frames}{Path.DirectorySeparatorChar} — run the same command again to continue.", (await stderr).TrimEnd());
+            Assert.Equal("", await stdout);
+        }
+        Assert.True(File.Exists(Path.Combine(frames, DeepDream.Sequences.Jobs.SequenceJob.ManifestName)));
+        Assert.False(File.Exists(gif));
+        Assert.Empty(Directory.GetFiles(_cli.Folder, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(frames, "*.tmp"));
+
+        var done = Directory.GetFiles(frames, "frame-*.png").Length;
+        using var second = CliProcess.Start([.. args[..4], "--frames", (done + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), .. args[6..^1]]);
+        var again = second.StandardError.ReadToEndAsync();
+        await second.WaitForExitAsync();
+        Assert.True(second.ExitCode == 0, await again);
+        Assert.Contains($"resuming: {done} frame(s) already in {frames}, continuing with their seed 4", await again);
+        using var image = SixLabors.ImageSharp.Image.Load<Rgb24>(gif);
+        Assert.Equal(done + 1, image.Frames.Count);
     }
 
     /// <summary>The file's inode (Unix), to show a file was not replaced; elsewhere its creation time.</summary>
