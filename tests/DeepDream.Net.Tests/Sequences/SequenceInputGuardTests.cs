@@ -60,15 +60,7 @@ public sealed class SequenceInputGuardTests : IDisposable
     public async Task Video_OutputFileThatIsTheInputFile_IsRefused_AndTheInputKeepsItsBytes()
     {
         var gif = _cli.PathOf("same.gif");
-        using (var sink = new GifFileSink(gif, 40, 32, new FrameRate(10)))
-        {
-            for (var i = 0; i < 2; i++)
-            {
-                using var frame = TestSupport.TestImages.Noise(40, 32, seed: i);
-                sink.Write(frame);
-            }
-            sink.Complete();
-        }
+        Tools.WriteNoiseGif(gif, 40, 32, 2);
         File.CreateSymbolicLink(_cli.PathOf("alias.gif"), gif);
         var before = Hashes(_cli.Folder);
         foreach (var output in new[] { gif, _cli.PathOf("alias.gif") })
