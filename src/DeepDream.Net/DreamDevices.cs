@@ -19,9 +19,11 @@ public static class DreamDevices
     /// <returns>The device.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not one of the accepted forms.</exception>
     /// <exception cref="DeepDreamException">The name is a CUDA device and CUDA is not available (the message names the backend packages).</exception>
+    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add).</exception>
     public static Device Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
+        Diagnostics.TorchBackend.EnsureLoaded();
         var value = name.Trim().ToLowerInvariant();
         if (value == "cpu") return CPU;
         var isCuda = value == "cuda" || (value.StartsWith("cuda:", StringComparison.Ordinal)

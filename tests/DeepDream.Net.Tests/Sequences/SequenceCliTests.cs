@@ -51,6 +51,35 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
         Assert.True(json.RootElement.GetProperty("timings").GetProperty("encodeBackgroundSeconds").GetDouble() > 0);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Zoom_Cancelled_SaysWhatWasKept_AndLeavesNothingWithoutAFinishedFrame(int cancelAfterCalls)
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var gif = _cli.PathOf("zoom.gif");
+        var frames = gif + ".frames";
+        using var source = new CancellationTokenSource();
+        // 3 steps per frame, one forward pass per step: the 1st pass is inside frame 1, the 4th inside frame 2.
+        string[] args = ["zoom", input, "-o", gif, "--frames", "10", "--octaves", "1", "--steps", "3", "--seed", "3", "--layer", "conv1"];
+        var result = await _cli.Run(args, _ => new CancellingExtractor(source, cancelAfterCalls), source.Token);
+        Assert.True(result.ExitCode == 130, result.ToString());
+        Assert.False(File.Exists(gif));
+        var kept = Directory.Exists(frames) ? Directory.GetFiles(frames, "frame-*.png").Length : 0;
+        if (cancelAfterCalls == 1)
+        {
+            Assert.Equal("Cancelled before the first frame was finished; no output was written.", result.Stderr.Trim().Split('\n')[^1]);
+            Assert.Equal(["in.png"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName)); // no empty job folder either
+        }
+        else
+        {
+            Assert.Equal(1, kept);
+            Assert.EndsWith($"Stopped; {kept} finished frame{(kept == 1 ? "" : "s")} kept in {frames}{Path.DirectorySeparatorChar} — run the same command again to continue.",
+                result.Stderr.Trim());
+            Assert.True(File.Exists(Path.Combine(frames, DeepDream.Sequences.Jobs.SequenceJob.ManifestName)));
+        }
+    }
+
     [Fact]
     public async Task Zoom_ToFolder_WritesNumberedFrames_AndJsonWithPerFrameSeconds()
     {
