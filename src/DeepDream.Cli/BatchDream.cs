@@ -67,7 +67,9 @@ internal static class BatchDream
                 var clock = Stopwatch.StartNew();
                 try
                 {
-                    using var input = ImageIO.Load(inputPath);
+                    // A FIFO would block the open and a device never end: refused by what it is, before anything opens it.
+                    if (SourceFiles.NotRegularFile(inputPath) is { } why) throw new ImageLoadException($"'{inputPath}' cannot be read as an image: {why}.");
+                    using var input = ImageIO.Load(inputPath, cancellationToken);
                     using var prepared = preparation.Prepare(input);
                     using var result = loaded.Dreamer.Dream(prepared.Start(seed), new DreamRunOptions { Seed = seed }, cancellationToken);
                     using var recoloured = preparation.Finish(result.Image, prepared);
@@ -122,7 +124,7 @@ internal static class BatchDream
         {
             var extension = ImageIO.IsSupportedExtension(file) ? Path.GetExtension(file) : ".png";
             var output = Path.Combine(folder, Path.GetFileNameWithoutExtension(file) + extension);
-            if (Path.GetFullPath(output) == file) throw new UsageException($"Writing '{output}' would replace its input; choose another -o folder.");
+            if (SourceFiles.SameLocation(output, file)) throw new UsageException($"Writing '{output}' would replace its input; choose another -o folder.");
             if (!seen.TryAdd(output, file)) throw new UsageException($"'{seen[output]}' and '{file}' would both be written to '{output}'; rename one of them.");
             plan.Add((file, output));
         }

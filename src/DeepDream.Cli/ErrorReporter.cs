@@ -19,7 +19,7 @@ internal static class ErrorReporter
         // Any other library error comes from running the model (a forward or gradient pass that failed).
         DeepDreamException e => (ExitCodes.Model, CliWording(e.Message)),
         _ => (ExitCodes.InternalError,
-            $"Unexpected error ({exception.GetType().Name}): {FirstLine(exception.Message)} Run again with --verbose for details, and please report it if it persists."),
+            $"Unexpected error ({exception.GetType().Name}): {Diagnostics.NativeErrors.Summary(exception)} Run again with --verbose for details, and please report it if it persists."),
     };
 
     /// <summary>
@@ -41,14 +41,6 @@ internal static class ErrorReporter
     /// <summary>The library's "start over" (<c>SequenceJob.Open</c>'s <c>restart</c>) worded as the switch that does it.</summary>
     private static string RestartWording(string message) =>
         message.Replace("; start over to ", "; pass --restart to ", StringComparison.Ordinal);
-
-    /// <summary>The first line of a message, without native stack frames (libtorch appends its C++ trace).</summary>
-    private static string FirstLine(string message)
-    {
-        var cut = message.IndexOfAny(['\n', '\r']);
-        var line = (cut >= 0 ? message[..cut] : message).Trim();
-        return line.Length <= 300 ? line : line[..299] + "…";
-    }
 
     /// <summary>Writes the error to <paramref name="stderr"/> and returns the exit code.</summary>
     public static int Report(Exception exception, TextWriter stderr, bool verbose, CancellationToken cancellationToken)

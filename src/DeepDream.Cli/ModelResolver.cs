@@ -1,3 +1,4 @@
+using DeepDream.Diagnostics;
 using DeepDream.Features;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -114,7 +115,7 @@ internal static class ModelResolver
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            throw new ModelLoadException($"Could not load the model {request.Description}: {e.Message}", e);
+            throw new ModelLoadException($"Could not load the model {request.Description}: {NativeErrors.Summary(e)}", e);
         }
     }
 

@@ -64,7 +64,7 @@ internal sealed class SequenceOptions
         FrameRate? rate = null;
         if (result.GetValue(Fps) is { } fps)
         {
-            if (!FrameRate.TryParse(fps, out var parsed)) throw new UsageException($"--fps expects a positive number of frames per second up to 1000, such as 24 or 30000/1001, got '{fps}'.");
+            if (!FrameRate.TryParse(fps, out var parsed)) throw new UsageException($"--fps expects frames per second from 0.001 to 1000 (or a fraction N/D up to 1000), such as 24 or 30000/1001, got '{fps}'.");
             rate = parsed;
         }
         return new SequenceOptionValues(output, kind, rate, result.GetValue(Restart), result.GetValue(KeepFrames), result.GetValue(Ffmpeg));

@@ -79,10 +79,24 @@ internal sealed class SequenceRun
         return _sequence.OutputKind == SequenceOutputKind.Video || inputNeedsFfmpeg ? Ffmpeg.Locate(_sequence.FfmpegPath) : null;
     }
 
+    /// <summary>
+    /// Refuses an output, or a job folder, that is the input itself once paths are resolved (<c>./frames/</c>, a symbolic
+    /// link to the input, the same file): writing there would replace or delete the input.
+    /// </summary>
+    /// <exception cref="UsageException">The output or the job folder is the input.</exception>
+    public void RefuseInputAsOutput(string input)
+    {
+        if (SourceFiles.SameLocation(_sequence.JobFolder, input))
+            throw new UsageException($"The output folder is the input folder ('{input}'); write the dreamed frames to another folder.");
+        if (SourceFiles.SameLocation(_sequence.Output, input))
+            throw new UsageException($"The output '{_sequence.Output}' is the input itself; writing it would replace the input. Choose another -o path.");
+    }
+
     /// <summary>Opens the job, telling the user when it resumes.</summary>
     public SequenceJob OpenJob(JobDescription description)
     {
         var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart);
+        if (job.RejectedFrame is { } rejected && !_dream.Quiet) _context.Error.WriteLine("note: " + rejected + ".");
         if (job.FramesDone > 0 && !_dream.Quiet)
             _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}, continuing with their seed {job.Description.Settings.GetValueOrDefault("seed")}");
         return job;

@@ -74,7 +74,7 @@ internal sealed class TransformOptions
     public Option<string?> StepRule { get; } = new("--step-rule")
     {
         Description = "mean (default: each step moves pixels by --step-size on average) or laplacian[:LEVELS] (Laplacian-pyramid normalised steps, "
-            + "default 4 levels and --step-size 0.0039).",
+            + "default 4 levels and --step-size 0.0016).",
         HelpName = "mean|laplacian[:N]",
     };
 

@@ -48,8 +48,7 @@ internal static class VideoCommand
         if (kind == "video" && ImageIO.IsSupportedExtension(full))
             throw new FrameSourceException($"The input '{full}' is a still image, not a video; use deepdream dream or zoom for an image, or give a video file, an animated GIF or a folder of numbered frames.");
         var ffmpeg = run.PrepareOutput(inputNeedsFfmpeg: kind == "video");
-        if (Path.GetFullPath(sequence.JobFolder) == full)
-            throw new UsageException("The output folder is the input folder; write the dreamed frames to another folder.");
+        run.RefuseInputAsOutput(full);
         using IFrameSource source = kind switch
         {
             "folder" => FrameFolder.Open(full, sequence.FrameRate ?? new FrameRate(24)),

@@ -50,7 +50,8 @@ internal static class ZoomCommand
         var total = Stopwatch.StartNew();
         var run = new SequenceRun(context, dream, sequence);
         var ffmpeg = run.PrepareOutput(inputNeedsFfmpeg: false);
-        using var input = ImageIO.Load(inputPath);
+        run.RefuseInputAsOutput(inputPath);
+        using var input = ImageIO.Load(inputPath, cancellationToken);
         if (!dream.Quiet)
         {
             foreach (var warning in input.Warnings) context.Error.WriteLine("warning: " + warning);

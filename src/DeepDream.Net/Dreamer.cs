@@ -39,6 +39,7 @@ public sealed class Dreamer : IDisposable
         var modelMinimum = model.GetMinimumInputSize(layers);
         var gradients = new Tiling.GradientComputer(model, evaluator, layers, Tiling.TileSizing.For(settings, model.Device, modelMinimum));
         if (!Performance.PrecisionSupport.IsNative(settings.Precision, model.Device)) Log.PrecisionEmulated(logger);
+        if (Performance.OpenMpWaitPolicy.ShouldReportTooLate()) Log.OpenMpStartedFirst(logger);
         // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes
         // (automatic tiles are never smaller than that).
         if (settings.TileSize < 2 * modelMinimum)

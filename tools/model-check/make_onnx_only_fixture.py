@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from onnx import TensorProto, helper
 
-from make_op_fixtures import SIZES
+from make_op_fixtures import write_samples
 
 NAME = 'onnx_only'
 OPSET = 18
@@ -63,14 +63,7 @@ def main(out):
     file = f'{NAME}-torch{version}-opset{OPSET}.onnx'
     model = graph()
     onnx.save(model, os.path.join(out, file))
-    samples = []
-    for h, w in SIZES:
-        x = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(h * 100 + w))
-        y = reference(x)
-        tag = f'{NAME}-torch{version}-{w}x{h}'
-        x.numpy().astype('<f4').tofile(os.path.join(out, f'x-{tag}.bin'))
-        y.numpy().astype('<f4').tofile(os.path.join(out, f'y-{tag}.bin'))
-        samples.append(dict(x=f'x-{tag}.bin', y=f'y-{tag}.bin', input=list(x.shape), output=list(y.shape)))
+    samples = write_samples(out, f'{NAME}-torch{version}', reference)
     path = os.path.join(out, f'manifest-torch{version}.json')
     manifest = [e for e in json.load(open(path)) if e['name'] != NAME]
     manifest.append(dict(name=NAME, torch=torch.__version__, opset=OPSET, file=file,

@@ -239,6 +239,18 @@ def randomise(model):
     return model.eval()
 
 
+def write_samples(out, tag, compute):
+    """Writes the seeded input at each of SIZES and compute(input) as x-TAG-WxH.bin, y-TAG-WxH.bin; returns the manifest's samples."""
+    samples = []
+    for h, w in SIZES:
+        x = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(h * 100 + w))
+        y = compute(x)
+        x.numpy().astype('<f4').tofile(os.path.join(out, f'x-{tag}-{w}x{h}.bin'))
+        y.numpy().astype('<f4').tofile(os.path.join(out, f'y-{tag}-{w}x{h}.bin'))
+        samples.append(dict(x=f'x-{tag}-{w}x{h}.bin', y=f'y-{tag}-{w}x{h}.bin', input=list(x.shape), output=list(y.shape)))
+    return samples
+
+
 def main(out, names):
     os.makedirs(out, exist_ok=True)
     major = torch.__version__.split('.')[0]
@@ -253,15 +265,8 @@ def main(out, names):
         opsets = OPSETS.get(name, {}).get(major) or ([11, 13] if major == '1' else [17, 18, 20])
         torch.manual_seed(0)
         model = randomise(cls())
-        samples = []
         with torch.no_grad():
-            for h, w in SIZES:
-                x = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(h * 100 + w))
-                y = model(x)
-                tag = f'{name}-torch{version}-{w}x{h}'
-                x.numpy().astype('<f4').tofile(os.path.join(out, f'x-{tag}.bin'))
-                y.numpy().astype('<f4').tofile(os.path.join(out, f'y-{tag}.bin'))
-                samples.append(dict(x=f'x-{tag}.bin', y=f'y-{tag}.bin', input=list(x.shape), output=list(y.shape)))
+            samples = write_samples(out, f'{name}-torch{version}', model)
         for opset in opsets:
             file = f'{name}-torch{version}-opset{opset}.onnx'
             kwargs = {} if major == '1' else dict(dynamo=False)

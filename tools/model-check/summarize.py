@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Turns tools/model-check.sh's JSON lines into the markdown table of docs/models.md.
 
-    python3 tools/model-check/summarize.py RESULTS.jsonl > table.md
+    python3 tools/model-check/summarize.py RESULTS.jsonl [MORE.jsonl...] > table.md
+
+Several result files may be given (runs of different model lists, or a rerun): a later line for the same model and
+export replaces an earlier one. Rows are in alphabetical order.
 
 A cell is ✓ when the export loads, its logits match PyTorch's (relative error below 1e-4 at 224×224 and, for dynamic
 exports, at 451×300), its layers are listed, the size probe finishes, and two dream steps change the image. Otherwise the
@@ -37,20 +40,17 @@ def cell(r):
     return '✗ ' + error.split(':')[0][:60]
 
 
-def main(path):
+def main(paths):
     rows = {}
-    order = []
-    for line in open(path, encoding='utf-8'):
+    for line in (line for path in paths for line in open(path, encoding='utf-8')):
         r = json.loads(line)
         name = r['model']
-        if name not in rows:
-            rows[name] = {}
-            order.append(name)
+        rows.setdefault(name, {})
         key = (r['kind'], r['torch'][:4].rstrip('.') if r['kind'] == 'onnx' else None, r.get('opset'))
         rows[name][key] = r
     print('| Architecture | ' + ' | '.join(c[3] for c in COLUMNS) + ' | Largest logits error | Probe peak |')
     print('|---|' + '---|' * len(COLUMNS) + '---|---|')
-    for name in order:
+    for name in sorted(rows):
         cells = []
         for kind, torch, opset, _ in COLUMNS:
             key = (kind, torch, opset) if kind == 'onnx' else ('pth', None, None)
@@ -63,4 +63,4 @@ def main(path):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -37,4 +37,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 8, EventName = "PrecisionEmulated", Level = LogLevel.Warning,
         Message = "This CPU has no native bfloat16 arithmetic (AVX512-BF16 or AMX): bfloat16 is emulated and several times slower than float32; use Precision.Float32 for speed")]
     public static partial void PrecisionEmulated(ILogger logger);
+
+    [LoggerMessage(EventId = 9, EventName = "OpenMpStartedFirst", Level = LogLevel.Information,
+        Message = "TorchSharp was used before DeepDream.Net, so libtorch's OpenMP threads spin-wait for milliseconds and dreams can run several times slower on a busy machine; set OMP_WAIT_POLICY=PASSIVE and GOMP_SPINCOUNT=1000 in the environment before the application starts, or use DeepDream.Net (e.g. create a DreamBuilder) before the first TorchSharp call")]
+    public static partial void OpenMpStartedFirst(ILogger logger);
 }

@@ -113,7 +113,36 @@ public static class ImageLoader
     private static LoadedImage Decode(Stream stream, string fullPath, ImageLoadOptions options)
     {
         var warnings = new List<string>();
+        var (info, format, frameCount) = Inspect(stream, fullPath, options, warnings);
+        if (frameCount > 1) warnings.Add($"animated GIF: using the first of {frameCount} frames");
 
+        // 4. Decode (first frame only for GIF and TIFF).
+        Image<Rgba32> decoded;
+        try
+        {
+            stream.Position = 0;
+            decoded = Image.Load<Rgba32>(DecodeConfiguration, stream);
+        }
+        catch (Exception ex) when (IsDecoderFailure(ex))
+        {
+            throw new ImageLoadException($"'{fullPath}' is a {format.Name} file that cannot be decoded: {ex.Message}", ex);
+        }
+
+        using (decoded)
+        {
+            return Finish(decoded, info, format, fullPath, frameCount, warnings, options.Logger);
+        }
+    }
+
+    /// <summary>
+    /// Every check that comes before decoding — header, pixel limit, data that cannot hold the declared size (a GIF screen
+    /// far larger than its frames), truncation — without decoding a pixel. Also for readers that decode the file
+    /// otherwise (every frame of a GIF), so they refuse exactly what <see cref="Load(string, ImageLoadOptions?)"/> refuses.
+    /// </summary>
+    /// <returns>The header, the format and the number of frames (at least 1).</returns>
+    /// <exception cref="ImageLoadException">The file fails a check.</exception>
+    internal static (IImageInfo Info, IImageFormat Format, int FrameCount) Inspect(Stream stream, string fullPath, ImageLoadOptions options, List<string> warnings)
+    {
         // 1. The header only: format and size, no pixels.
         IImageInfo? info;
         IImageFormat? format;
@@ -167,25 +196,7 @@ public static class ImageLoader
         }
 
         if (structure.Note is not null) warnings.Add(structure.Note);
-        int frameCount = Math.Max(1, structure.FrameCount);
-        if (frameCount > 1) warnings.Add($"animated GIF: using the first of {frameCount} frames");
-
-        // 4. Decode (first frame only for GIF and TIFF).
-        Image<Rgba32> decoded;
-        try
-        {
-            stream.Position = 0;
-            decoded = Image.Load<Rgba32>(DecodeConfiguration, stream);
-        }
-        catch (Exception ex) when (IsDecoderFailure(ex))
-        {
-            throw new ImageLoadException($"'{fullPath}' is a {format.Name} file that cannot be decoded: {ex.Message}", ex);
-        }
-
-        using (decoded)
-        {
-            return Finish(decoded, info, format, fullPath, frameCount, warnings, options.Logger);
-        }
+        return (info, format, Math.Max(1, structure.FrameCount));
     }
 
     /// <summary>

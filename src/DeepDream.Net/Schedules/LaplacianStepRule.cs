@@ -17,8 +17,13 @@ namespace DeepDream.Schedules;
 /// </remarks>
 public sealed class LaplacianStepRule : IStepRule
 {
-    /// <summary>The default step: 1/255 in [0,1] pixel units, the notebook's 1.0 on its 0..255 images.</summary>
-    public const double DefaultStepSize = 1.0 / 255;
+    /// <summary>
+    /// The default step: 0.0016 in [0,1] pixel units, calibrated so that a dream at default settings changes a photo as
+    /// much as one with the default <see cref="MeanGradientStepRule"/> (mean absolute change from the input, sample photos
+    /// chelsea and coffee: 1.03× and 1.06×). The notebook's own step, 1.0 on its 0..255 images (1/255 here), changes it
+    /// twice as much and saturates.
+    /// </summary>
+    public const double DefaultStepSize = 0.0016;
 
     /// <summary>The default number of band-pass levels: 4, the notebook's <c>scale_n</c>.</summary>
     public const int DefaultLevels = 4;

@@ -125,4 +125,19 @@ public sealed class CliPartsTests
         ErrorReporter.Report(error, verbose, verbose: true, default);
         Assert.Contains("   at DeepDream.Tests.Cli.CliPartsTests", verbose.ToString());
     }
+
+    [Fact]
+    public void NativeFailures_FromAModelLoad_OrUnexpected_AreOneLineWithoutTheCppTrace()
+    {
+        const string native = "unexpected EOF in zip archive Exception raised from readRecord at caffe2/serialize.cpp:312\n" +
+            "frame #0: c10::Error::Error(c10::SourceLocation, std::string) + 0x8d (0x7f in libc10.so)";
+        var request = new ModelRequest(ModelSource.Embedded, null, null, null, TorchSharp.torch.CPU);
+        var load = Assert.Throws<ModelLoadException>(() => ModelResolver.Load(request, _ => throw new System.Runtime.InteropServices.ExternalException(native)));
+        Assert.Equal("Could not load the model resnet18 (embedded): unexpected EOF in zip archive", load.Message);
+
+        using var stderr = new StringWriter();
+        Assert.Equal(ExitCodes.InternalError, ErrorReporter.Report(new System.Runtime.InteropServices.ExternalException(native), stderr, verbose: false, default));
+        Assert.Equal("error: Unexpected error (ExternalException): unexpected EOF in zip archive Run again with --verbose for details, " +
+            "and please report it if it persists." + Environment.NewLine, stderr.ToString());
+    }
 }

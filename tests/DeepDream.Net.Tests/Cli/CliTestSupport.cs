@@ -105,7 +105,10 @@ internal static class CliProcess
     }
 
     /// <summary>Starts <c>deepdream ARGS</c> with stdout, stderr and optionally stdin redirected.</summary>
-    public static Process Start(bool redirectInput, params string[] args)
+    public static Process Start(bool redirectInput, params string[] args) => Start(redirectInput, new Dictionary<string, string?>(), args);
+
+    /// <summary>Starts <c>deepdream ARGS</c> with these environment variables changed (null: removed).</summary>
+    public static Process Start(bool redirectInput, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -116,6 +119,11 @@ internal static class CliProcess
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+        {
+            if (value is null) info.Environment.Remove(name);
+            else info.Environment[name] = value;
+        }
         return Process.Start(info)!;
     }
 }

@@ -17,7 +17,7 @@ public sealed class ModelSourcesDreamTests(SharedResNet18 resnet) : IClassFixtur
         using var output = new DreamBuilder().UseModel(DeepDream.DreamModels.FromTorchVision("googlenet", weights))
             .Layer("inception4c").Octaves(2).Steps(2).Seed(1).Run(input);
         Assert.Equal((input.Width, input.Height), (output.Width, output.Height));
-        Assert.True(MeanAbsoluteDifference(input, output) > 0.002);
+        Assert.True(TestImages.MeanAbsoluteDifference(input, output) > 0.002);
     }
 
     [Fact]
@@ -38,11 +38,5 @@ public sealed class ModelSourcesDreamTests(SharedResNet18 resnet) : IClassFixtur
         var bytes = new byte[result.Image.Width * result.Image.Height * 3];
         result.Image.CopyPixelDataTo(bytes);
         return bytes;
-    }
-
-    private static double MeanAbsoluteDifference(Image<Rgb24> a, Image<Rgb24> b)
-    {
-        using var scope = NewDisposeScope();
-        return (ImageTensor.ToTensor(a) - ImageTensor.ToTensor(b)).abs().mean().item<float>();
     }
 }

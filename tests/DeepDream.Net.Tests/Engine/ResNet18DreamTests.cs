@@ -21,7 +21,7 @@ public sealed class ResNet18DreamTests(SharedResNet18 resnet) : IClassFixture<Sh
         Assert.True(result.Octaves[^1].ObjectiveValue > result.Octaves[0].ObjectiveValue);
 
         // The picture changed visibly but is still the same picture: mean absolute change of one to a few percent after 12 steps.
-        var change = MeanAbsoluteDifference(cat, result.Image);
+        var change = TestImages.MeanAbsoluteDifference(cat, result.Image);
         Assert.InRange(change, 0.01, 0.25);
     }
 
@@ -32,7 +32,7 @@ public sealed class ResNet18DreamTests(SharedResNet18 resnet) : IClassFixture<Sh
         using var dreamer = new DreamBuilder().UseModel(resnet.Model, ownsModel: false).Octaves(2).Steps(2).Seed(11).Build();
         using var a = dreamer.Run(cat);
         using var b = dreamer.Run(cat);
-        Assert.Equal(0.0, MeanAbsoluteDifference(a, b));
+        Assert.Equal(0.0, TestImages.MeanAbsoluteDifference(a, b));
     }
 
     private double Layer3Energy(SixLabors.ImageSharp.Image<Rgb24> image)
@@ -41,11 +41,5 @@ public sealed class ResNet18DreamTests(SharedResNet18 resnet) : IClassFixture<Sh
         using var noGrad = no_grad();
         var a = resnet.Model.Extract(ImageTensor.ToTensor(image), ["layer3"])["layer3"];
         return 0.5 * a.square().sum().item<float>();
-    }
-
-    private static double MeanAbsoluteDifference(SixLabors.ImageSharp.Image<Rgb24> a, SixLabors.ImageSharp.Image<Rgb24> b)
-    {
-        using var scope = NewDisposeScope();
-        return (ImageTensor.ToTensor(a) - ImageTensor.ToTensor(b)).abs().mean().item<float>();
     }
 }

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace DeepDream.Tests.Schedules;
 
 /// <summary>The Laplacian-pyramid step rule against an independent NumPy rendering of the TensorFlow notebook's lap_normalize.</summary>
-public sealed class LaplacianStepRuleTests
+public sealed class LaplacianStepRuleTests(SharedResNet18 resnet) : IClassFixture<SharedResNet18>
 {
     /// <summary>x[c,h,w] = sin(0.3·(37c + 7h + w)), 1×3×5×6 (odd height, even width: both SAME padding cases).</summary>
     private static Tensor Input()
@@ -76,5 +76,19 @@ public sealed class LaplacianStepRuleTests
         using var input = TestImages.Noise(24, 20);
         using var output = dreamer.Run(input);
         Assert.NotEqual(TestImages.Bytes(input), TestImages.Bytes(output));
+    }
+
+    [Fact]
+    public void DefaultStep_ChangesAPhotoAboutAsMuchAsTheDefaultMeanRule()
+    {
+        // The default step is calibrated so that a default dream moves a photo as far as the mean-|g| rule's (full-size
+        // chelsea and coffee: 1.0x); a smaller, shorter dream keeps that within ±25 % (here about 0.9x; the notebook's
+        // own step of 1/255 gives about 2x).
+        using var cat = TestImages.LoadSmall("chelsea.png", 128);
+        DreamBuilder Dream() => new DreamBuilder().UseModel(resnet.Model, ownsModel: false).Octaves(4).Steps(10).Seed(1);
+        using var mean = Dream().Run(cat);
+        using var laplacian = Dream().UseStepRule(new LaplacianStepRule()).Run(cat);
+        var ratio = TestImages.MeanAbsoluteDifference(cat, laplacian) / TestImages.MeanAbsoluteDifference(cat, mean);
+        Assert.InRange(ratio, 0.75, 1.25);
     }
 }

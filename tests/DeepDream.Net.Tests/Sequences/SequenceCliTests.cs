@@ -145,15 +145,7 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     public async Task Video_GifInToGifOut_KeepsFrameCount()
     {
         var gifIn = _cli.PathOf("in.gif");
-        using (var sink = new GifFileSink(gifIn, 40, 30, new FrameRate(10)))
-        {
-            for (var i = 0; i < 3; i++)
-            {
-                using var f = TestSupport.TestImages.Noise(40, 30, seed: i);
-                sink.Write(f);
-            }
-            sink.Complete();
-        }
+        Tools.WriteNoiseGif(gifIn, 40, 30, 3);
         var result = await Tiny("video", gifIn, "-o", _cli.PathOf("out.gif"), "--flow", "none");
         Assert.True(result.ExitCode == 0, result.ToString());
         using var gif = Image.Load<Rgb24>(_cli.PathOf("out.gif"));

@@ -125,6 +125,18 @@ internal static class Tools
         Assert.True(code == 0, stderr);
     }
 
+    /// <summary>An animated GIF of <paramref name="frames"/> noise frames (seeds 0, 1, ...) at 10 fps.</summary>
+    public static void WriteNoiseGif(string path, int width, int height, int frames)
+    {
+        using var sink = new DeepDream.Sequences.Media.GifFileSink(path, width, height, new DeepDream.Sequences.Media.FrameRate(10));
+        for (var i = 0; i < frames; i++)
+        {
+            using var frame = TestSupport.TestImages.Noise(width, height, seed: i);
+            sink.Write(frame);
+        }
+        sink.Complete();
+    }
+
     /// <summary>A panning clip as a frame folder: the view slides <paramref name="step"/> px right per frame (sub-pixel steps resample bilinearly).</summary>
     public static void WritePanningFrames(string folder, string sample, int width, int height, int frames, double step)
     {

@@ -1,6 +1,8 @@
+using DeepDream.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using static TorchSharp.torch;
 
 namespace DeepDream.Tests.TestSupport;
 
@@ -37,5 +39,12 @@ internal static class TestImages
         var bytes = new byte[image.Width * image.Height * 3];
         image.CopyPixelDataTo(bytes);
         return bytes;
+    }
+
+    /// <summary>The mean absolute difference of two same-sized images, in [0,1] pixel units.</summary>
+    public static double MeanAbsoluteDifference(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        using var scope = NewDisposeScope();
+        return (ImageTensor.ToTensor(a) - ImageTensor.ToTensor(b)).abs().mean().item<float>();
     }
 }

@@ -24,6 +24,10 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private readonly OnnxGraph _graph;
     private readonly Dictionary<string, int> _layerIds;
     private readonly ConcurrentDictionary<int, int> _minimumSizes = new();
+    private const int RememberedProbes = 4;
+    private readonly ConcurrentDictionary<(int Width, int Height), OnnxProbeResult> _wholeGraphProbes = new();
+    private int _probeRuns;
+    private long _probeOperators;
     private OnnxShapeProbe? _probe;
     private HashSet<int>? _fixedSizeLayers;
     private readonly Lazy<IReadOnlyList<string>> _layerNames;
@@ -79,7 +83,8 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     /// input is 4-D with more than 3 channels and at least 14×14 (1/16 of the input's side) and that every later
     /// computation goes through (not a value inside a residual block or an Inception branch): the end of the stride-16
     /// stage, where the classic deep dream layers sit. <see langword="null"/> when no node output qualifies. Found once,
-    /// with one forward pass, on first use.
+    /// on first use, from the shape probe at 224×224 that <see cref="LayerNames"/> and <see cref="ListLayers"/> share
+    /// (element-wise operators are not computed in it, so a graph of tens of thousands of nodes takes seconds).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The extractor was disposed.</exception>
     public string? DefaultLayer => _defaultLayer.Value;
@@ -200,7 +205,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         Guard.Positive(width, nameof(width));
         Guard.Positive(height, nameof(height));
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var probe = Probe.Run(ProbeInput(width, height), _graph.Ops.Count - 1);
+        var probe = WholeGraphProbe(width, height);
         var fixedSize = (width, height) == ReferenceSize ? null : FixedSizeLayers;
         var list = new List<LayerInfo>(LayerNames.Count);
         foreach (var name in LayerNames)
@@ -241,6 +246,31 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private OnnxShapeProbe Probe => _probe ??= new OnnxShapeProbe(_graph);
 
     /// <summary>
+    /// A probe of the whole graph at <paramref name="width"/>×<paramref name="height"/>, remembered for the last few sizes:
+    /// the layer names, the listing at the reference size, the default layer and the fixed-size check all read the same
+    /// one instead of each running the graph again.
+    /// </summary>
+    private OnnxProbeResult WholeGraphProbe(int width, int height)
+    {
+        if (_wholeGraphProbes.TryGetValue((width, height), out var known)) return known;
+        var result = Run(ProbeInput(width, height), _graph.Ops.Count - 1);
+        if (_wholeGraphProbes.Count >= RememberedProbes) _wholeGraphProbes.Clear();
+        return _wholeGraphProbes.GetOrAdd((width, height), result);
+    }
+
+    /// <summary>Runs the probe, counting the work for <see cref="ProbeWork"/>.</summary>
+    private OnnxProbeResult Run(Tensor input, int lastOp)
+    {
+        var result = Probe.Run(input, lastOp);
+        Interlocked.Increment(ref _probeRuns);
+        Interlocked.Add(ref _probeOperators, result.OperatorsRun);
+        return result;
+    }
+
+    /// <summary>The shape probes run so far and the operators they computed, for tests of how much work listing takes.</summary>
+    internal (int Runs, long OperatorsComputed) ProbeWork => (Volatile.Read(ref _probeRuns), Interlocked.Read(ref _probeOperators));
+
+    /// <summary>
     /// For a graph exported at a fixed size: lets each constant-shape Reshape that only regroups the dimensions between the
     /// input's own leading and trailing ones follow the input (see <see cref="ReshapeOp.FollowInput"/>), so that, e.g., a
     /// ShuffleNet exported at 224×224 runs at any size.
@@ -248,7 +278,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private void LetConstantReshapesFollowTheInput()
     {
         if (ExportSize is not var (w, h) || !_graph.Ops.Any(op => op is ReshapeOp { HasConstantShape: true })) return;
-        var atExport = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        var atExport = WholeGraphProbe(w, h);
         foreach (var op in _graph.Ops)
             if (op is ReshapeOp { HasConstantShape: true } reshape && atExport.Shapes[op.Inputs[0]] is { } shape)
                 reshape.FollowInput(shape);
@@ -261,7 +291,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private List<string> WithoutShapeArithmetic(List<string> names)
     {
         var (w, h) = ReferenceSize;
-        var probe = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        var probe = WholeGraphProbe(w, h);
         return [.. names.Where(n => probe.Floating[_layerIds[n]] != false && probe.Shapes[_layerIds[n]] is not [])];
     }
 
@@ -283,13 +313,13 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private HashSet<int> FindFixedSizeLayers()
     {
         var (w, h) = ReferenceSize;
-        var atReference = Probe.Run(ProbeInput(w, h), _graph.Ops.Count - 1);
+        var atReference = WholeGraphProbe(w, h);
         var candidates = _layerIds.Values.Where(atReference.Computed).ToHashSet();
         if (candidates.Count == 0) return [];
-        var bigger = Probe.Run(ProbeInput(w + 32, h + 32), _graph.Ops.Count - 1);
+        var bigger = WholeGraphProbe(w + 32, h + 32);
         candidates.RemoveWhere(bigger.Computed);
         if (candidates.Count == 0) return [];
-        var double_ = Probe.Run(ProbeInput(2 * w, 2 * h), _graph.Ops.Count - 1);
+        var double_ = WholeGraphProbe(2 * w, 2 * h);
         candidates.RemoveWhere(double_.Computed);
         return candidates;
     }
@@ -306,19 +336,19 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         return nn.functional.interpolate(image, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
     }
 
-    private bool Computes(int id, int size) => Probe.Run(ProbeInput(size, size), _graph.ProducerOf(id)).Computed(id);
+    private bool Computes(int id, int size) => Run(ProbeInput(size, size), _graph.ProducerOf(id)).Computed(id);
 
     private int ProbeMinimum(int id, string layer)
     {
         if (FixedSizeLayers.Contains(id))
             return _resizeForFixedSizeLayers ? 1 : throw new ModelLoadException(FixedSizeMessage(layer));
-        var measured = Probe.Run(ProbeInput(MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize), _graph.ProducerOf(id));
+        var measured = Run(ProbeInput(MinimumSizeSearch.MeasureSize, MinimumSizeSearch.MeasureSize), _graph.ProducerOf(id));
         if (measured.Structural && !measured.Computed(id)) throw new ModelLoadException($"Layer '{layer}' of '{Name}' cannot be computed at any input size: {measured.FirstFailure}.");
         var maxSize = MinimumSizeSearch.AffordableSize(measured.PeakBytes);
         if (MinimumSizeSearch.Find(size => Computes(id, size), maxSize) is { } found) return found;
         // Nothing computes: say why, from a run at a representative size.
         var side = Math.Min(maxSize, Math.Max(ReferenceSize.Width, ReferenceSize.Height));
-        var failure = Probe.Run(ProbeInput(side, side), _graph.ProducerOf(id)).FirstFailure;
+        var failure = Run(ProbeInput(side, side), _graph.ProducerOf(id)).FirstFailure;
         throw new ModelLoadException(
             $"Layer '{layer}' of '{Name}' cannot be computed for any square input from 1 to {MinimumSizeSearch.Limit(maxSize)}" +
             (failure is null ? "." : $"; {failure}."));

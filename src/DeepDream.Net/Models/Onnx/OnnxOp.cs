@@ -33,6 +33,17 @@ internal abstract class OnnxOp
     /// <summary>Computes the outputs from <paramref name="values"/> and stores them there.</summary>
     public abstract void Run(Tensor?[] values);
 
+    /// <summary>
+    /// For a shape probe (<see cref="OnnxShapeProbe"/>): a tensor with this single-output operator's output shape, element
+    /// type and device, obtained without computing it (an alias of an input), or null when the operator has to run. Only
+    /// element-wise operators on a 4-D floating-point activation answer: their output is that activation's shape, and an
+    /// activation's values never decide a shape further on (the probe's input is zeros anyway).
+    /// </summary>
+    public virtual Tensor? ShapeOnly(Tensor?[] values) => null;
+
+    /// <summary>Whether <paramref name="t"/> is a 4-D floating-point activation (not shape arithmetic or a scale).</summary>
+    protected static bool IsActivation(Tensor t) => t.dim() == 4 && t.is_floating_point();
+
     protected Tensor In(Tensor?[] values, int index) =>
         values[Inputs[index]] ?? throw new InvalidOperationException($"input {index} of node '{NodeName}' ({OpType}) was not computed");
 

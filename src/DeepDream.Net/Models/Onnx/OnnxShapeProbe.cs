@@ -8,7 +8,8 @@ namespace DeepDream.Models.Onnx;
 /// <param name="FirstFailure">What the first failing operator said, naming it; null when none failed.</param>
 /// <param name="Structural">Whether that failure is one no input size can fix (<see cref="OnnxStructureException"/>).</param>
 /// <param name="Floating">Each computed value's element type: floating point (true), integer or bool (false); null when not computed.</param>
-internal sealed record OnnxProbeResult(long[]?[] Shapes, long PeakBytes, string? FirstFailure, bool Structural, bool?[] Floating)
+/// <param name="OperatorsRun">How many operators were computed (the others were skipped, see <see cref="OnnxOp.ShapeOnly"/>, or not reached).</param>
+internal sealed record OnnxProbeResult(long[]?[] Shapes, long PeakBytes, string? FirstFailure, bool Structural, bool?[] Floating, int OperatorsRun)
 {
     /// <summary>Whether value <paramref name="id"/> was computed with no empty dimension.</summary>
     public bool Computed(int id) => Shapes[id] is { } s && s.All(d => d > 0);
@@ -18,6 +19,8 @@ internal sealed record OnnxProbeResult(long[]?[] Shapes, long PeakBytes, string?
 /// Runs a graph to learn shapes, not values, with bounded memory: each value is freed right after its last reader runs
 /// and each operator's temporaries right after it, so the peak is the largest set of activations alive at once, not all
 /// of them. Operators that fail (an input too small, a fixed-size reshape) leave their outputs and dependants uncomputed.
+/// Element-wise operators on activations are not computed at all (<see cref="OnnxOp.ShapeOnly"/>): their output shape is
+/// their input's, so a long chain of them costs no tensor work.
 /// </summary>
 internal sealed class OnnxShapeProbe
 {
@@ -46,6 +49,7 @@ internal sealed class OnnxShapeProbe
         long live = Bytes(input), peak = live;
         string? failure = null;
         var structural = false;
+        var operatorsRun = 0;
         var ops = _graph.Ops;
         for (var i = 0; i <= lastOp && i < ops.Count; i++)
         {
@@ -55,7 +59,12 @@ internal sealed class OnnxShapeProbe
                 using var opScope = NewDisposeScope();
                 try
                 {
-                    op.Run(values);
+                    if (op.Outputs is [var only and >= 0] && op.ShapeOnly(values) is { } same) values[only] = same;
+                    else
+                    {
+                        op.Run(values);
+                        operatorsRun++;
+                    }
                     foreach (var o in op.Outputs)
                     {
                         if (o < 0 || values[o] is not { } t) continue;
@@ -89,7 +98,7 @@ internal sealed class OnnxShapeProbe
                 values[id] = null;
             }
         }
-        return new OnnxProbeResult(shapes, peak, failure, structural, floating);
+        return new OnnxProbeResult(shapes, peak, failure, structural, floating, operatorsRun);
     }
 
     private static long Bytes(Tensor t) => t.numel() * t.ElementSize;

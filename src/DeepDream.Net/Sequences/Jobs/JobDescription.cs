@@ -48,13 +48,14 @@ public sealed record JobDescription(string Kind, string Input, IReadOnlyDictiona
 
     /// <summary>Reads a description written by <see cref="Save"/>.</summary>
     /// <param name="path">The file.</param>
-    /// <returns>The description, or null when the file is missing, unreadable or not a description.</returns>
+    /// <returns>The description, or null when the file is missing, unreadable, not a regular file (a FIFO, device or
+    /// socket is not opened) or not a description.</returns>
     public static JobDescription? TryLoad(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         try
         {
-            if (!File.Exists(path)) return null;
+            if (!File.Exists(path) || SourceFiles.NotRegularFile(path) is not null) return null; // a FIFO would block the open
             using var stream = File.OpenRead(path);
             return JsonSerializer.Deserialize<StoredDescription>(stream, JsonOptions) is { Kind: not null, Input: not null, Settings: not null } d
                 && d.Format is null or FileFormat
@@ -71,8 +72,13 @@ public sealed record JobDescription(string Kind, string Input, IReadOnlyDictiona
     /// <param name="path">The file.</param>
     /// <returns><c>name (N bytes, sha256 …)</c>.</returns>
     /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="FrameSourceException">The file is empty or not a regular file (a FIFO, device or socket, which would
+    /// block or never end; it is not opened), so it has no lasting identity to resume against.</exception>
     public static string IdentifyFile(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (SourceFiles.NotRegularFile(path) is { } why)
+            throw new FrameSourceException($"'{path}' cannot be used as the input of a resumable job: {why}; save it to a file first.");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         var hash = Convert.ToHexStringLower(SHA256.HashData(stream));
         return string.Create(CultureInfo.InvariantCulture, $"{Path.GetFileName(path)} ({stream.Length} bytes, sha256 {hash})");

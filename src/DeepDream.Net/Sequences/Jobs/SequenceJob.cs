@@ -40,9 +40,11 @@ public sealed class SequenceJob : IDisposable
     // Fastest deflate and one filter for every row: about 40 % faster than the adaptive choice per row, for files ~2 % larger.
     private readonly PngEncoder _png = new() { CompressionLevel = PngCompressionLevel.BestSpeed, FilterMethod = PngFilterMethod.Sub };
     private FileStream? _lock;
+    private readonly bool _createdFolder;
 
-    private SequenceJob(string folder, JobDescription description, List<JobFrame> frames, FileStream lockFile)
+    private SequenceJob(string folder, JobDescription description, List<JobFrame> frames, FileStream lockFile, bool createdFolder)
     {
+        _createdFolder = createdFolder;
         Folder = folder;
         Description = description;
         _frames = frames;
@@ -58,6 +60,12 @@ public sealed class SequenceJob : IDisposable
     /// <summary>Frames finished so far: frames 0 .. <see cref="FramesDone"/> − 1 are on disk.</summary>
     public int FramesDone => _frames.Count;
 
+    /// <summary>
+    /// Why a frame the folder held was not taken as finished (it does not load: truncated, damaged, not a regular file),
+    /// or null. That frame and the ones after it are made again.
+    /// </summary>
+    public string? RejectedFrame { get; private set; }
+
     /// <summary>The finished frames, in order.</summary>
     public IReadOnlyList<JobFrame> Frames => _frames;
 
@@ -72,26 +80,33 @@ public sealed class SequenceJob : IDisposable
     public static JobDescription? ReadDescription(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
-        return TryReadManifest(Path.Combine(Path.GetFullPath(folder), ManifestName)) is { } manifest ? manifest.ToDescription() : null;
+        return ReadManifest(Path.Combine(Path.GetFullPath(folder), ManifestName), out _) is { } manifest ? manifest.ToDescription() : null;
     }
 
     /// <summary>Opens (creating it if needed) the job folder for <paramref name="description"/>.</summary>
     /// <param name="folder">The folder; created when missing.</param>
     /// <param name="description">What the frames depend on.</param>
     /// <param name="restart">Discard the frames of an existing job (made with any settings) and start over.</param>
-    /// <returns>The open job; dispose it to release the lock.</returns>
+    /// <returns>The open job; dispose it to release the lock (a folder this call created is removed again when the job is
+    /// disposed without a finished frame). Finished frames that do not load are made again (see <see cref="RejectedFrame"/>).</returns>
     /// <exception cref="SequenceJobMismatchException">The folder holds a job with another description (and not <paramref name="restart"/>).</exception>
-    /// <exception cref="FrameSinkException">The folder cannot be created or written, holds frames without a manifest, or is in use by another run.</exception>
+    /// <exception cref="FrameSinkException">The folder cannot be created or written, holds frames without a readable manifest
+    /// (missing, damaged, or not a regular file), its lock file is a symbolic link, or it is in use by another run.</exception>
     public static SequenceJob Open(string folder, JobDescription description, bool restart = false)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(description);
         var full = Path.GetFullPath(folder);
+        var created = !Directory.Exists(full);
+        var lockPath = Path.Combine(full, LockName);
         FileStream lockFile;
         try
         {
             Directory.CreateDirectory(full);
-            lockFile = new FileStream(Path.Combine(full, LockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // Opening follows links: a lock linked elsewhere would create or truncate a file outside the folder.
+            if (SourceFiles.IsLink(lockPath))
+                throw new FrameSinkException($"The job lock '{lockPath}' is a symbolic link; a job folder's lock must be a plain file. Remove the link.");
+            lockFile = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException e) when (File.Exists(Path.Combine(full, LockName)))
         {
@@ -105,8 +120,9 @@ public sealed class SequenceJob : IDisposable
         {
             RemoveLeftovers(full);
             var manifestPath = Path.Combine(full, ManifestName);
-            var manifest = TryReadManifest(manifestPath);
+            var manifest = ReadManifest(manifestPath, out var damage);
             List<JobFrame> frames = [];
+            string? rejected = null;
             if (manifest is not null)
             {
                 var differences = description.DifferencesFrom(manifest.ToDescription());
@@ -116,15 +132,16 @@ public sealed class SequenceJob : IDisposable
                     throw new SequenceJobMismatchException(
                         $"The frame folder '{full}' holds {done} frame(s) made with other settings ({string.Join("; ", differences)}); start over to discard them, or choose another output.");
                 }
-                if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest);
+                if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest, out rejected);
             }
             else if (File.Exists(Path.Combine(full, FrameFolder.FrameName(0))) && !restart)
             {
+                var manifestState = damage is null ? $"no {ManifestName}" : $"its {ManifestName} is damaged ({damage})";
                 throw new FrameSinkException(
-                    $"The folder '{full}' holds frames ({FrameFolder.FrameName(0)} ...) but no {ManifestName}, so they may not belong to this job; start over to replace them, or choose another output.");
+                    $"The folder '{full}' holds frames ({FrameFolder.FrameName(0)} ...) but {manifestState}, so they may not belong to this job; start over to replace them, or choose another output.");
             }
-            var job = new SequenceJob(full, description, frames, lockFile);
-            if (restart || manifest is null || frames.Count < (manifest.Frames?.Count ?? 0)) job.DeleteFramesFrom(frames.Count);
+            var job = new SequenceJob(full, description, frames, lockFile, created) { RejectedFrame = rejected };
+            if (restart || manifest is null || rejected is not null || frames.Count < (manifest.Frames?.Count ?? 0)) job.DeleteFramesFrom(frames.Count);
             job.WriteManifest();
             return job;
         }
@@ -177,16 +194,16 @@ public sealed class SequenceJob : IDisposable
         AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
         Dispose();
         AtomicFile.TryDelete(Path.Combine(Folder, LockName));
-        try
-        {
-            if (!Directory.EnumerateFileSystemEntries(Folder).Any()) Directory.Delete(Folder);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        RemoveIfEmpty();
     }
 
-    /// <summary>Brings the manifest up to date and releases the job's lock (the frames and the manifest stay).</summary>
+    /// <summary>
+    /// Brings the manifest up to date and releases the job's lock (the frames and the manifest stay). A job folder that
+    /// <see cref="Open"/> created and that got no finished frame is removed again, so an early failure leaves nothing.
+    /// </summary>
     public void Dispose()
     {
+        var removeEmpty = _createdFolder && _lock is not null && _frames.Count == 0;
         if (_manifestBehind && _lock is not null)
         {
             try
@@ -200,6 +217,21 @@ public sealed class SequenceJob : IDisposable
         }
         _lock?.Dispose();
         _lock = null;
+        if (removeEmpty)
+        {
+            AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
+            AtomicFile.TryDelete(Path.Combine(Folder, LockName));
+            RemoveIfEmpty();
+        }
+    }
+
+    private void RemoveIfEmpty()
+    {
+        try
+        {
+            if (!Directory.EnumerateFileSystemEntries(Folder).Any()) Directory.Delete(Folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private void DeleteFramesFrom(int index)
@@ -217,7 +249,7 @@ public sealed class SequenceJob : IDisposable
 
     private void WriteManifest()
     {
-        var manifest = new Manifest(Format, 1, Description.Kind, Description.Input, new SortedDictionary<string, string>(Description.Settings.ToDictionary(), StringComparer.Ordinal), FramesDone, _frames);
+        var manifest = new Manifest(Format, 1, Description.Kind, Description.Input, new SortedDictionary<string, string>(Description.Settings.ToDictionary(), StringComparer.Ordinal), FramesDone, new List<JobFrame?>(_frames));
         var path = Path.Combine(Folder, ManifestName);
         try
         {
@@ -232,16 +264,43 @@ public sealed class SequenceJob : IDisposable
     }
 
     /// <summary>
-    /// The frames whose files are present, up to the first missing one. A frame file is complete once it exists (it is
-    /// renamed into place), so one written just before a kill that left no manifest record is kept too (its timing unknown).
+    /// The frames whose files are present and pass the image checks, up to the first missing or failing one. A frame file
+    /// is complete once it exists (it is renamed into place), so one written just before a kill that left no manifest
+    /// record is kept too (its timing unknown); one that does not load (cut off by a full disk, damaged, replaced by a
+    /// FIFO) ends the prefix and is made again, with <paramref name="rejected"/> saying why.
     /// </summary>
-    private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest)
+    private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest, out string? rejected)
     {
-        var recorded = (manifest.Frames ?? []).ToDictionary(f => f.Index);
+        rejected = null;
+        var recorded = (manifest.Frames ?? []).ToDictionary(f => f!.Index);
         var frames = new List<JobFrame>();
         while (File.Exists(Path.Combine(folder, FrameFolder.FrameName(frames.Count))))
+        {
+            var name = FrameFolder.FrameName(frames.Count);
+            if (FrameProblem(Path.Combine(folder, name)) is { } problem)
+            {
+                rejected = $"{name} does not load ({problem}); it is made again";
+                break;
+            }
             frames.Add(recorded.GetValueOrDefault(frames.Count) ?? new JobFrame(frames.Count, null, null));
+        }
         return frames;
+    }
+
+    /// <summary>Why a frame file would not load (the loader's checks short of decoding), or null.</summary>
+    private static string? FrameProblem(string path)
+    {
+        if (SourceFiles.NotRegularFile(path) is { } why) return why;
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            ImageLoader.Inspect(stream, path, new ImageLoadOptions(), []);
+            return null;
+        }
+        catch (Exception e) when (e is ImageLoadException or IOException or UnauthorizedAccessException)
+        {
+            return e.Message.Split(". ")[0].TrimEnd('.'); // the reason, without the loader's advice for images of one's own
+        }
     }
 
     /// <summary>Removes temporary files a killed run left behind (<c>.NAME.RANDOM.tmp</c>).</summary>
@@ -250,22 +309,38 @@ public sealed class SequenceJob : IDisposable
         foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp").ToList()) AtomicFile.TryDelete(file);
     }
 
-    private static Manifest? TryReadManifest(string path)
+    /// <summary>
+    /// The manifest at <paramref name="path"/>, or null: missing (<paramref name="damage"/> null), or unusable
+    /// (<paramref name="damage"/> says why: not a regular file — a FIFO is never opened —, not JSON, not a job manifest,
+    /// empty or repeated frame records).
+    /// </summary>
+    private static Manifest? ReadManifest(string path, out string? damage)
     {
+        damage = null;
         if (!File.Exists(path)) return null;
+        damage = SourceFiles.NotRegularFile(path);
+        if (damage is not null) return null;
+        Manifest? manifest;
         try
         {
             using var stream = File.OpenRead(path);
-            var manifest = JsonSerializer.Deserialize<Manifest>(stream, JsonOptions);
-            return manifest is { Format: Format, Kind: not null, Input: not null, Settings: not null } ? manifest : null;
+            manifest = JsonSerializer.Deserialize<Manifest>(stream, JsonOptions);
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
+            damage = e is JsonException ? "not valid JSON" : e.Message;
             return null;
         }
+        if (manifest is not { Format: Format, Kind: not null, Input: not null, Settings: not null })
+            damage = "not a job manifest";
+        else if (manifest.Frames is { } frames && frames.Any(f => f is null))
+            damage = "it has empty frame records";
+        else if (manifest.Frames is { } records && (records.Any(f => f!.Index < 0) || records.Select(f => f!.Index).Distinct().Count() != records.Count))
+            damage = "its frame records repeat or have negative indices";
+        return damage is null ? manifest : null;
     }
 
-    private sealed record Manifest(string Format, int Version, string Kind, string Input, SortedDictionary<string, string> Settings, int FramesDone, List<JobFrame>? Frames)
+    private sealed record Manifest(string Format, int Version, string Kind, string Input, SortedDictionary<string, string> Settings, int FramesDone, List<JobFrame?>? Frames)
     {
         public JobDescription ToDescription() => new(Kind, Input, Settings);
     }

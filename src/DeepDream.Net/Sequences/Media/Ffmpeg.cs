@@ -19,10 +19,24 @@ public sealed record VideoInfo(int Width, int Height, FrameRate FrameRate, int F
 /// variable (or at the program it names), or where the caller says. Video is decoded and encoded by piping raw RGB
 /// frames through them (<see cref="VideoFileSource"/>, <see cref="VideoFileSink"/>).
 /// </summary>
+/// <remarks>Input files are opened with ordinary container demuxers only (MP4/MOV, Matroska/WebM, AVI, FLV, MPEG-TS/PS,
+/// Ogg, ASF, MXF ...): a playlist (HLS <c>#EXTM3U</c>), a concat list or an image pattern is refused, whatever its name,
+/// because it would make ffmpeg read other files named inside it.</remarks>
 public sealed class Ffmpeg
 {
     /// <summary>The environment variable that may name the ffmpeg program (or its folder).</summary>
     public const string EnvironmentVariable = "DEEPDREAM_FFMPEG";
+
+    /// <summary>
+    /// The demuxers ffmpeg may use for an input file: ordinary containers only. Playlists and indirections (<c>hls</c>,
+    /// <c>concat</c>, <c>dash</c>, image sequences with patterns ...) open other files named inside the input, so a crafted
+    /// <c>clip.mp4</c> that is really a playlist could read any file the user can read; ffmpeg refuses those formats itself.
+    /// </summary>
+    internal const string InputFormats =
+        "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,flv,mpegts,mpeg,ogg,asf,mxf,nut,ivf,yuv4mpegpipe,h264,hevc,m4v,mjpeg,gif";
+
+    /// <summary>The options that go before every <c>-i FILE</c> of ffmpeg and ffprobe: the demuxer allow-list (<see cref="InputFormats"/>).</summary>
+    internal static IEnumerable<string> InputRestrictions => ["-format_whitelist", InputFormats];
 
     private Ffmpeg(string ffmpegPath, string ffprobePath)
     {
@@ -39,7 +53,8 @@ public sealed class Ffmpeg
     /// <summary>Finds ffmpeg and ffprobe.</summary>
     /// <param name="path">The ffmpeg program or its folder; null: <see cref="EnvironmentVariable"/>, else PATH.</param>
     /// <returns>The programs.</returns>
-    /// <exception cref="DependencyMissingException">ffmpeg or ffprobe is not found; the message says how to install it.</exception>
+    /// <exception cref="DependencyMissingException">ffmpeg or ffprobe is not found, or the program found does not answer
+    /// <c>ffmpeg -version</c>; the message says how to install it.</exception>
     public static Ffmpeg Locate(string? path = null)
     {
         var explicitPath = string.IsNullOrWhiteSpace(path) ? Environment.GetEnvironmentVariable(EnvironmentVariable) : path;
@@ -57,22 +72,48 @@ public sealed class Ffmpeg
             ffmpeg = OnPath("ffmpeg") ?? throw new DependencyMissingException(
                 "This needs the ffmpeg program, which was not found on PATH. Install it (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg), or give its location.");
         }
+        CheckRuns(ffmpeg);
         var ffprobe = ProgramIn(Path.GetDirectoryName(ffmpeg)!, "ffprobe") ?? OnPath("ffprobe")
             ?? throw new DependencyMissingException($"ffprobe (part of ffmpeg) was not found beside '{ffmpeg}' nor on PATH; install the full ffmpeg package.");
         return new Ffmpeg(ffmpeg, ffprobe);
+    }
+
+    /// <summary>Runs <c>ffmpeg -version</c>, so a program that is not ffmpeg (or does not start) fails before any work.</summary>
+    private static void CheckRuns(string ffmpeg)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int code;
+        string stdout;
+        try
+        {
+            (code, stdout, _) = Run(ffmpeg, ["-version"], timeout.Token);
+        }
+        catch (OperationCanceledException e)
+        {
+            throw new DependencyMissingException($"'{ffmpeg}' did not answer 'ffmpeg -version' within 30 s; point it at the ffmpeg program.", e);
+        }
+        if (code != 0 || !stdout.StartsWith("ffmpeg version", StringComparison.Ordinal))
+            throw new DependencyMissingException($"'{ffmpeg}' does not run as ffmpeg ('-version' gave exit code {code}); point it at the ffmpeg program, or install ffmpeg.");
     }
 
     /// <summary>Reads a video file's size, frame rate, frame count and audio.</summary>
     /// <param name="path">The file.</param>
     /// <param name="cancellationToken">Stops the probe.</param>
     /// <returns>The facts.</returns>
-    /// <exception cref="FrameSourceException">The file is missing, not a video ffmpeg can read, or has no frames.</exception>
+    /// <exception cref="FrameSourceException">The file is missing, not a regular file, not a video ffmpeg can read, a
+    /// playlist or other indirection (see the remarks of <see cref="Ffmpeg"/>), or has no frames.</exception>
     public VideoInfo Probe(string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FrameSourceException($"The input '{full}' does not exist.");
-        var (code, stdout, stderr) = Run(FfprobePath, ["-v", "error", "-count_packets", "-print_format", "json", "-show_streams", full], cancellationToken);
+        if (SourceFiles.NotRegularFile(full) is { } why) throw new FrameSourceException($"The input '{full}' cannot be used as a video: {why}.");
+        var (code, stdout, stderr) = Run(FfprobePath, ["-v", "error", .. InputRestrictions, "-count_packets", "-print_format", "json", "-show_streams", full], cancellationToken);
+        if (code != 0 && stderr.Contains("not on whitelist", StringComparison.Ordinal))
+        {
+            throw new FrameSourceException(
+                $"The input '{full}' is not an ordinary video file (ffmpeg sees a playlist or another format that opens further files); give an MP4, MKV, WebM, AVI, MOV or similar file.");
+        }
         if (code != 0)
             throw new FrameSourceException($"The input '{full}' is not a video ffmpeg can read ({FirstLine(stderr, "ffprobe failed")}).");
         using var json = JsonDocument.Parse(stdout);

@@ -55,7 +55,8 @@ public sealed partial class FrameFolder : IFrameSource
     /// <param name="folder">The folder.</param>
     /// <param name="rate">The frame rate to report (a folder has none of its own).</param>
     /// <returns>The source.</returns>
-    /// <exception cref="FrameSourceException">The folder is missing, holds no numbered frames, mixes name patterns, or has a gap.</exception>
+    /// <exception cref="FrameSourceException">The folder is missing, holds no numbered frames, mixes name patterns, has a gap,
+    /// or a frame that is empty or not a regular file (a FIFO, socket or device, also through a symbolic link).</exception>
     /// <exception cref="ImageLoadException">The first frame cannot be read.</exception>
     public static FrameFolder Open(string folder, FrameRate rate)
     {
@@ -88,6 +89,11 @@ public sealed partial class FrameFolder : IFrameSource
             }
         }
         var files = ordered.Select(f => f.path).ToList();
+        foreach (var file in files)
+        {
+            // A FIFO waits for a writer and /dev/zero never ends: refused by what they are, before anything opens them.
+            if (SourceFiles.NotRegularFile(file) is { } why) throw new FrameSourceException($"The frame '{file}' cannot be used: {why}; frames must be image files.");
+        }
         using var first = ImageLoader.Load(files[0]);
         return new FrameFolder(full, files, first.Rgb.Width, first.Rgb.Height, rate);
     }

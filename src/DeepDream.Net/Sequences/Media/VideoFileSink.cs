@@ -49,7 +49,7 @@ public sealed class VideoFileSink : IFrameSink
         _temporary = AtomicFile.TemporaryNameFor(_path);
 
         var args = new List<string> { "-v", "error", "-nostdin", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-framerate", rate.ToString(), "-i", "-" };
-        if (audioFrom is not null) args.AddRange(["-i", Path.GetFullPath(audioFrom)]);
+        if (audioFrom is not null) args.AddRange([.. Ffmpeg.InputRestrictions, "-i", Path.GetFullPath(audioFrom)]);
         args.AddRange(["-map", "0:v:0"]);
         if (audioFrom is not null)
         {

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using DeepDream.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -46,12 +48,20 @@ public sealed class VideoFileSource : IFrameSource
     /// <param name="path">The video file.</param>
     /// <param name="cancellationToken">Stops the probe.</param>
     /// <returns>The source.</returns>
-    /// <exception cref="FrameSourceException">The file is missing, not a video, or has no frames.</exception>
+    /// <exception cref="FrameSourceException">The file is missing, not a video, has no frames, or has frames larger than
+    /// <see cref="ImageLoadOptions.DefaultMaxPixels"/> (refused from the probed size, before anything is decoded).</exception>
     public static VideoFileSource Open(Ffmpeg ffmpeg, string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ffmpeg);
         var full = Path.GetFullPath(path);
-        return new VideoFileSource(ffmpeg, full, ffmpeg.Probe(full, cancellationToken));
+        var info = ffmpeg.Probe(full, cancellationToken);
+        var pixels = (long)info.Width * info.Height;
+        if (pixels > ImageLoadOptions.DefaultMaxPixels)
+        {
+            throw new FrameSourceException(string.Create(CultureInfo.InvariantCulture,
+                $"The video '{full}' has {info.Width}×{info.Height} frames ({pixels:N0} pixels), above the pixel limit of {ImageLoadOptions.DefaultMaxPixels:N0} pixels (ImageLoadOptions.DefaultMaxPixels); nothing was decoded. Scale the video down first."));
+        }
+        return new VideoFileSource(ffmpeg, full, info);
     }
 
     /// <inheritdoc />
@@ -59,7 +69,7 @@ public sealed class VideoFileSource : IFrameSource
     {
         var frameBytes = checked(Width * Height * 3);
         using var process = Ffmpeg.Start(_ffmpeg.FfmpegPath,
-            ["-v", "error", "-nostdin", "-i", Description, "-map", "0:v:0", "-vsync", "0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+            ["-v", "error", "-nostdin", .. Ffmpeg.InputRestrictions, "-i", Description, "-map", "0:v:0", "-vsync", "0", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
             redirectInput: false, redirectOutput: true);
         var errors = new StderrTail(process);
         using var registration = cancellationToken.Register(() => Ffmpeg.Kill(process));

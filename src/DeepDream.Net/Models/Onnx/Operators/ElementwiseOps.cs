@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,6 +7,19 @@ namespace DeepDream.Models.Onnx.Operators;
 /// <summary>Element-wise arithmetic: unary math, broadcasting binary operators and the variadic Sum/Mean/Max/Min.</summary>
 internal static class ElementwiseOps
 {
+    /// <summary>
+    /// The element-wise operators whose output has the shape and element type of their (first) input when the other
+    /// input broadcasts to it: what a shape probe may skip (see <see cref="OnnxOp.ShapeOnly"/>). Comparisons, logic,
+    /// MatMul and Size, which share the same operator classes, change the type or the shape and are not here.
+    /// </summary>
+    internal static readonly FrozenSet<string> KeepShapeAndType = new[]
+    {
+        "Abs", "Neg", "Exp", "Log", "Sqrt", "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Erf", "Sin", "Cos",
+        "Add", "Sub", "Mul", "Div", "Pow", "Mod", "PRelu",
+        "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Selu", "Celu", "ThresholdedRelu", "HardSigmoid", "HardSwish",
+        "Softplus", "Softsign", "Mish", "Gelu",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     public static void Register(Dictionary<string, OpFactory> table)
     {
         table["Abs"] = c => new UnaryOp(c, x => x.abs());
@@ -58,6 +72,10 @@ internal sealed class UnaryOp : OnnxOp
     public UnaryOp(OpContext c, Func<Tensor, Tensor> f) : base(c) => _f = f;
 
     public override void Run(Tensor?[] values) => Out(values, _f(In(values, 0)));
+
+    /// <inheritdoc />
+    public override Tensor? ShapeOnly(Tensor?[] values) =>
+        ElementwiseOps.KeepShapeAndType.Contains(OpType) && In(values, 0) is var x && IsActivation(x) ? x.alias() : null;
 }
 
 /// <summary>A broadcasting binary operator (with the opset-1..6 'broadcast'/'axis' form).</summary>
@@ -87,6 +105,23 @@ internal sealed class BinaryOp : OnnxOp
             b = b.view(shape);
         }
         Out(values, _f(a, b));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Only when B broadcasts to A's shape with A's element type (a bias, a scale, a residual sum).</remarks>
+    public override Tensor? ShapeOnly(Tensor?[] values)
+    {
+        var a = In(values, 0);
+        var b = In(values, 1);
+        return _legacyAxis is null && ElementwiseOps.KeepShapeAndType.Contains(OpType) && IsActivation(a) && b.dtype == a.dtype && BroadcastsTo(b.shape, a.shape) ? a.alias() : null;
+    }
+
+    private static bool BroadcastsTo(long[] from, long[] to)
+    {
+        if (from.Length > to.Length) return false;
+        for (var i = 1; i <= from.Length; i++)
+            if (from[^i] != 1 && from[^i] != to[^i]) return false;
+        return true;
     }
 }
 

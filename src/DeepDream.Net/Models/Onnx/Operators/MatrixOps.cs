@@ -8,9 +8,22 @@ internal static class MatrixOps
 {
     public static void Register(Dictionary<string, OpFactory> table)
     {
-        table["MatMul"] = c => new BinaryOp(c, (a, b) => a.matmul(b), legacyBroadcast: false);
+        table["MatMul"] = c => new BinaryOp(c, (a, b) => CheckedMatMul(c.Node.DisplayName, a, b), legacyBroadcast: false);
         table["Gemm"] = c => new GemmOp(c);
         table["Einsum"] = c => new EinsumOp(c);
+    }
+
+    /// <summary>
+    /// a·b after checking the inner sides: libtorch's batched product reports a mismatch by aborting the process instead
+    /// of throwing (seen with 4-D operands), and a shape probe meets such mismatches whenever a MatMul fits one input size only.
+    /// </summary>
+    private static Tensor CheckedMatMul(string node, Tensor a, Tensor b)
+    {
+        var inner = a.shape[^1];
+        var other = b.dim() == 1 ? b.shape[0] : b.shape[^2];
+        if (inner != other)
+            throw new InvalidOperationException($"MatMul node '{node}' multiplies [{string.Join(", ", a.shape)}] by [{string.Join(", ", b.shape)}]: the inner sides {inner} and {other} differ.");
+        return a.matmul(b);
     }
 }
 

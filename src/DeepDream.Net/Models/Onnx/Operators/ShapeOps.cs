@@ -59,6 +59,9 @@ internal sealed class IdentityOp : OnnxOp
         Out(values, x.alias());
         if (Outputs.Length > 1 && Outputs[1] >= 0) Out(values, ones_like(x, ScalarType.Bool), 1);
     }
+
+    /// <inheritdoc />
+    public override Tensor? ShapeOnly(Tensor?[] values) => Outputs.Length == 1 ? In(values, 0).alias() : null;
 }
 
 internal sealed class FlattenOp : OnnxOp

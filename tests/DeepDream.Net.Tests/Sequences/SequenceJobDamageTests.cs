@@ -1,0 +1,145 @@
+using DeepDream.Sequences;
+using DeepDream.Sequences.Jobs;
+using DeepDream.Sequences.Media;
+using DeepDream.Tests.Cli;
+using DeepDream.Tests.TestSupport;
+
+namespace DeepDream.Tests.Sequences;
+
+/// <summary>
+/// Job folders damaged by hand, by a full disk or by a hostile user: a manifest with repeated or empty frame records, a
+/// cut-off frame, a lock that links elsewhere, an early failure that would leave an empty folder behind.
+/// </summary>
+public sealed class SequenceJobDamageTests : IDisposable
+{
+    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
+    private readonly CliHarness _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
+
+    private static JobDescription Describe() => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = "1.05", ["seed"] = "1" });
+
+    private static async Task Make(SequenceJob job, int frames)
+    {
+        using var start = TestImages.Noise(12, 8);
+        await foreach (var f in ZoomSequence.RunAsync(new PatternDreamer(10), start, new ZoomOptions(frames, 1) { StartFrame = job.FramesDone })) job.Commit(f);
+    }
+
+    private string ManifestPath(string folder) => Path.Combine(folder, SequenceJob.ManifestName);
+
+    [Theory]
+    [InlineData("\"frames\": [null, null]", "empty frame records")]
+    [InlineData("\"frames\": [{\"index\": 0}, {\"index\": 0}, {\"index\": 1}]", "repeat or have negative indices")]
+    [InlineData("\"frames\": [{\"index\": -1}]", "repeat or have negative indices")]
+    public async Task DamagedManifest_WithFramesBesideIt_IsRefusedWithTheReason_AndRestartStartsOver(string frames, string reason)
+    {
+        var folder = _cli.PathOf("frames");
+        using (var job = SequenceJob.Open(folder, Describe())) await Make(job, 2);
+        File.WriteAllText(ManifestPath(folder),
+            "{\"format\": \"deepdream-sequence-job\", \"version\": 1, \"kind\": \"zoom\", \"input\": \"in.png (10 bytes)\", \"settings\": {\"seed\": \"1\", \"zoom\": \"1.05\"}, \"framesDone\": 2, " + frames + "}");
+        var e = Assert.Throws<FrameSinkException>(() => SequenceJob.Open(folder, Describe()));
+        Assert.Contains($"but its {SequenceJob.ManifestName} is damaged ({(reason.StartsWith("empty", StringComparison.Ordinal) ? "it has " : "its frame records ")}", e.Message);
+        Assert.Contains(reason, e.Message);
+        Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(1)))); // nothing deleted by the refusal
+        using var again = SequenceJob.Open(folder, Describe(), restart: true);
+        Assert.Equal(0, again.FramesDone);
+    }
+
+    [Fact]
+    public async Task DamagedManifest_InTheCli_Exits3_WithOneLine()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var folder = _cli.PathOf("frames");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
+        var text = File.ReadAllText(ManifestPath(folder));
+        File.WriteAllText(ManifestPath(folder), text.Replace("\"index\": 1", "\"index\": 0", StringComparison.Ordinal));
+        var result = await Tiny("zoom", input, "-o", folder, "--frames", "4");
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.Contains("is damaged (its frame records repeat", result.Stderr);
+    }
+
+    [Fact]
+    public async Task TruncatedFrame_OnResume_IsMadeAgain_WithTheFramesAfterIt_AndTheEarlierOnesKept()
+    {
+        var folder = _cli.PathOf("frames");
+        using (var job = SequenceJob.Open(folder, Describe())) await Make(job, 3);
+        var first = File.ReadAllBytes(Path.Combine(folder, FrameFolder.FrameName(0)));
+        var second = Path.Combine(folder, FrameFolder.FrameName(1));
+        var bytes = File.ReadAllBytes(second);
+        File.WriteAllBytes(second, bytes[..(bytes.Length / 2)]);
+        using (var job = SequenceJob.Open(folder, Describe()))
+        {
+            Assert.Equal(1, job.FramesDone);
+            Assert.StartsWith("frame-000002.png does not load (", job.RejectedFrame);
+            Assert.Contains("truncated", job.RejectedFrame);
+            Assert.False(File.Exists(second));
+            Assert.False(File.Exists(Path.Combine(folder, FrameFolder.FrameName(2))));
+            await Make(job, 3);
+            Assert.Equal(3, job.FramesDone);
+        }
+        Assert.Equal(first, File.ReadAllBytes(Path.Combine(folder, FrameFolder.FrameName(0))));
+        using var reopened = SequenceJob.Open(folder, Describe());
+        Assert.Equal((3, null), (reopened.FramesDone, reopened.RejectedFrame));
+    }
+
+    [Fact]
+    public async Task TruncatedFrame_InTheCli_IsNoted_AndTheRunFinishes()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var gif = _cli.PathOf("z.gif");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "3", "--keep-frames")).ExitCode);
+        var last = Path.Combine(gif + ".frames", FrameFolder.FrameName(2));
+        File.WriteAllBytes(last, File.ReadAllBytes(last)[..40]);
+        var result = await Tiny("zoom", input, "-o", gif, "--frames", "3");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("note: frame-000003.png does not load (", result.Stderr);
+        Assert.Contains("resuming: 2 frame(s)", result.Stderr);
+        using var image = SixLabors.ImageSharp.Image.Load(gif);
+        Assert.Equal(3, image.Frames.Count);
+    }
+
+    [Fact]
+    public void LockThatIsASymbolicLink_IsRefused_AndNothingIsCreatedWhereItPoints()
+    {
+        var folder = Directory.CreateDirectory(_cli.PathOf("frames")).FullName;
+        var target = _cli.PathOf("elsewhere.txt");
+        File.CreateSymbolicLink(Path.Combine(folder, ".deepdream-job.lock"), target);
+        var e = Assert.Throws<FrameSinkException>(() => SequenceJob.Open(folder, Describe()));
+        Assert.Contains("is a symbolic link", e.Message);
+        Assert.False(File.Exists(target));
+        Assert.False(File.Exists(ManifestPath(folder)));
+    }
+
+    [Fact]
+    public void JobWithoutAFinishedFrame_RemovesTheFolderItCreated_ButNeverOneThatExisted()
+    {
+        var created = _cli.PathOf("new");
+        SequenceJob.Open(created, Describe()).Dispose();
+        Assert.False(Directory.Exists(created));
+        var existing = Directory.CreateDirectory(_cli.PathOf("old")).FullName;
+        SequenceJob.Open(existing, Describe()).Dispose();
+        Assert.True(File.Exists(ManifestPath(existing)));
+    }
+
+    [Fact]
+    public async Task FfmpegThatDoesNotRun_IsRefusedBeforeTheJobFolderExists()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var result = await Tiny("zoom", input, "-o", _cli.PathOf("z.mp4"), "--ffmpeg", "/bin/false");
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains("does not run as ffmpeg", result.Stderr);
+        Assert.Equal(["in.png"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task FpsBelowTheLowerBound_SaysTheBound()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var result = await Tiny("zoom", input, "-o", _cli.PathOf("z.gif"), "--fps", "0.0001");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--fps expects frames per second from 0.001 to 1000", result.Stderr);
+    }
+}
