@@ -1,7 +1,5 @@
 using System.Text.Json;
-using DeepDream.Features;
 using DeepDream.Tests.TestSupport;
-using static TorchSharp.torch;
 
 namespace DeepDream.Tests.Cli;
 
@@ -208,17 +206,21 @@ public sealed class CliHostileInputTests : IDisposable
     public async Task CtrlCDuringTheStrongestChannelRanking_Exits130AtOnce_AndWritesNothing()
     {
         using var release = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
         using var cts = new CancellationTokenSource();
         var input = _cli.WriteNoise("in.png");
         var output = _cli.PathOf("out.png");
-        BlockingExtractor? model = null;
+        InterceptingExtractor? model = null;
         try
         {
             // The ranking pass is the model's first forward pass; Ctrl-C arrives while it runs, and it never ends by itself.
             var run = _cli.Run(["dream", input, "-o", output, "--layer", "conv2", "--channels", "strongest:2", "--octaves", "1", "--steps", "1"],
-                _ => model = new BlockingExtractor(release), cts.Token);
-            await Task.Run(() => SpinWait.SpinUntil(() => model?.Started.IsSet == true, TimeSpan.FromSeconds(60)));
-            Assert.True(model?.Started.IsSet, "the ranking pass never started");
+                _ => model = new InterceptingExtractor(_ =>
+                {
+                    started.Set();
+                    release.Wait();
+                }), cts.Token);
+            Assert.True(await Task.Run(() => started.Wait(TimeSpan.FromSeconds(60))), "the ranking pass never started");
             await cts.CancelAsync();
             var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
             Assert.True(result.ExitCode == 130, result.ToString());
@@ -229,45 +231,6 @@ public sealed class CliHostileInputTests : IDisposable
         finally
         {
             release.Set();
-        }
-    }
-
-    /// <summary>A tiny model whose forward passes wait for <paramref name="release"/> (a ranking pass on a huge model).</summary>
-    private sealed class BlockingExtractor(ManualResetEventSlim release) : IFeatureExtractor
-    {
-        private readonly TinyExtractor _inner = new(seed: 3);
-        private int _calls;
-
-        public ManualResetEventSlim Started { get; } = new();
-
-        public int Calls => Volatile.Read(ref _calls);
-
-        public string Name => _inner.Name;
-
-        public IReadOnlyList<string> LayerNames => _inner.LayerNames;
-
-        public Preprocessing Preprocessing => _inner.Preprocessing;
-
-        public Device Device => _inner.Device;
-
-        public int GetMinimumInputSize(IReadOnlyCollection<string> layers) => _inner.GetMinimumInputSize(layers);
-
-        public IFeatureExtractor To(Device device) => this;
-
-        public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers)
-        {
-            Interlocked.Increment(ref _calls);
-            Started.Set();
-            release.Wait();
-            return _inner.Extract(image, layers);
-        }
-
-        public IReadOnlyList<LayerInfo> ListLayers(int width, int height) => _inner.ListLayers(width, height);
-
-        public void Dispose()
-        {
-            _inner.Dispose();
-            Started.Dispose();
         }
     }
 }

@@ -128,13 +128,16 @@ internal static class CliProcess
     }
 }
 
-/// <summary>A <see cref="TinyExtractor"/> that cancels a token after a number of forward passes (Ctrl-C in the middle of a run).</summary>
-internal sealed class CancellingExtractor(CancellationTokenSource source, int cancelAfterCalls) : IFeatureExtractor
+/// <summary>
+/// A <see cref="TinyExtractor"/> that runs <paramref name="beforePass"/> before each forward pass, given the pass's number
+/// (from 1): a Ctrl-C in the middle of a run, a pass that never ends by itself.
+/// </summary>
+internal class InterceptingExtractor(Action<int> beforePass) : IFeatureExtractor
 {
     private readonly TinyExtractor _inner = new(seed: 3);
     private int _calls;
 
-    /// <summary>How many forward passes ran.</summary>
+    /// <summary>How many forward passes ran (or started).</summary>
     public int Calls => Volatile.Read(ref _calls);
 
     public string Name => _inner.Name;
@@ -151,7 +154,7 @@ internal sealed class CancellingExtractor(CancellationTokenSource source, int ca
 
     public IReadOnlyDictionary<string, Tensor> Extract(Tensor image, IReadOnlyCollection<string> layers)
     {
-        if (Interlocked.Increment(ref _calls) == cancelAfterCalls) source.Cancel();
+        beforePass(Interlocked.Increment(ref _calls));
         return _inner.Extract(image, layers);
     }
 
@@ -159,3 +162,10 @@ internal sealed class CancellingExtractor(CancellationTokenSource source, int ca
 
     public void Dispose() => _inner.Dispose();
 }
+
+/// <summary>A <see cref="TinyExtractor"/> that cancels a token after a number of forward passes (Ctrl-C in the middle of a run).</summary>
+internal sealed class CancellingExtractor(CancellationTokenSource source, int cancelAfterCalls)
+    : InterceptingExtractor(call =>
+    {
+        if (call == cancelAfterCalls) source.Cancel();
+    });
