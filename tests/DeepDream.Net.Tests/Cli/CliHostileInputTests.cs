@@ -214,12 +214,13 @@ public sealed class CliHostileInputTests : IDisposable
         try
         {
             // The ranking pass is the model's first forward pass; Ctrl-C arrives while it runs, and it never ends by itself.
-            var run = _cli.Run(["dream", input, "-o", output, "--layer", "conv2", "--channels", "strongest:2", "--octaves", "1", "--steps", "1"],
+            // On a thread of its own: the CLI runs synchronously up to the model load, which blocks here until released.
+            var run = Task.Run(() => _cli.Run(["dream", input, "-o", output, "--layer", "conv2", "--channels", "strongest:2", "--octaves", "1", "--steps", "1"],
                 _ => model = new InterceptingExtractor(_ =>
                 {
                     started.Set();
                     release.Wait();
-                }), cts.Token);
+                }), cts.Token));
             Assert.True(await Task.Run(() => started.Wait(TimeSpan.FromSeconds(60))), "the ranking pass never started");
             await cts.CancelAsync();
             var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
