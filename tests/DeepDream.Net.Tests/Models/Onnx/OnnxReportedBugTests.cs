@@ -54,4 +54,14 @@ public sealed class OnnxReportedBugTests
         Assert.Contains("to_text", e.Message);
         Assert.DoesNotContain("casting to 8", e.Message);
     }
+
+    [Fact]
+    public void Cast_WithoutItsToAttribute_IsRefusedAtLoad()
+    {
+        // ONNX requires 'to'; a patched model without it used to be taken as a cast to float.
+        var model = new OnnxTestWriter().Input("x").Output("y").Node("Cast", ["x"], ["y"], name: "no_type");
+        var e = Assert.Throws<ModelLoadException>(() => Run(model, zeros(2)));
+        Assert.Contains("needs a 'to' attribute", e.Message);
+        Assert.Contains("no_type", e.Message);
+    }
 }

@@ -108,7 +108,7 @@ internal sealed class CastOp : OnnxOp
 
     public CastOp(OpContext c) : base(c)
     {
-        var to = c.Int("to", 1);
+        var to = c.Has("to") ? c.Int("to", 1) : throw c.Error("needs a 'to' attribute (the element type to cast to)");
         _cast = For(to) ?? throw c.Error($"casting to {OnnxTypeName(to)} is not supported (numeric and bool types are)");
     }
 
