@@ -89,12 +89,19 @@ public sealed class SequenceJobTests : IDisposable
         Assert.False(File.Exists(again.FramePath(3))); // later frames are dropped, not mixed in
     }
 
-    [Fact]
-    public void FramesWithoutAManifest_AreNotAdopted()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)] // frame-000002.png alone (found by outside testing: only frame-000001.png was looked for, and the rest was deleted)
+    [InlineData(8)]
+    public void FramesWithoutAManifest_AreNotAdopted_NorDeleted(int index)
     {
         Directory.CreateDirectory(_folder);
-        TestSupport.TestImages.Noise(4, 4).SaveAsPng(Path.Combine(_folder, FrameFolder.FrameName(0)));
-        Assert.Throws<FrameSinkException>(() => SequenceJob.Open(_folder, Describe()));
+        var frame = Path.Combine(_folder, FrameFolder.FrameName(index));
+        TestSupport.TestImages.Noise(4, 4).SaveAsPng(frame);
+        var bytes = File.ReadAllBytes(frame);
+        var e = Assert.Throws<FrameSinkException>(() => SequenceJob.Open(_folder, Describe()));
+        Assert.Contains(FrameFolder.FrameName(index), e.Message);
+        Assert.Equal(bytes, File.ReadAllBytes(frame));
     }
 
     [Fact]

@@ -134,11 +134,12 @@ public sealed class SequenceJob : IDisposable
                 }
                 if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest, out rejected);
             }
-            else if (File.Exists(Path.Combine(full, FrameFolder.FrameName(0))) && !restart)
+            else if (!restart && FrameFiles(full).Select(f => Path.GetFileName(f.Path)).Order(StringComparer.Ordinal).FirstOrDefault() is { } first)
             {
+                // Any frame file counts, not only the first: a job without a manifest would delete them all.
                 var manifestState = damage is null ? $"no {ManifestName}" : $"its {ManifestName} is damaged ({damage})";
                 throw new FrameSinkException(
-                    $"The folder '{full}' holds frames ({FrameFolder.FrameName(0)} ...) but {manifestState}, so they may not belong to this job; start over to replace them, or choose another output.");
+                    $"The folder '{full}' holds frames ({first} ...) but {manifestState}, so they may not belong to this job; start over to replace them, or choose another output.");
             }
             var job = new SequenceJob(full, description, frames, lockFile, created) { RejectedFrame = rejected };
             if (restart || manifest is null || rejected is not null || frames.Count < (manifest.Frames?.Count ?? 0)) job.DeleteFramesFrom(frames.Count);
@@ -236,13 +237,22 @@ public sealed class SequenceJob : IDisposable
 
     private void DeleteFramesFrom(int index)
     {
-        foreach (var file in Directory.EnumerateFiles(Folder, "frame-*.png").ToList())
+        foreach (var (file, number) in FrameFiles(Folder).ToList())
+        {
+            if (number >= index) AtomicFile.TryDelete(file);
+        }
+    }
+
+    /// <summary>The files in <paramref name="folder"/> named exactly as a sequence names its frames, with their 0-based index.</summary>
+    private static IEnumerable<(string Path, int Index)> FrameFiles(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, "frame-*.png"))
         {
             var name = Path.GetFileName(file);
             if (int.TryParse(name.AsSpan(6, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
-                && number - 1 >= index && name == FrameFolder.FrameName(number - 1))
+                && number >= 1 && name == FrameFolder.FrameName(number - 1))
             {
-                AtomicFile.TryDelete(file);
+                yield return (file, number - 1);
             }
         }
     }
