@@ -288,7 +288,10 @@ public sealed class SequenceResumeProcessTests : IDisposable
     {
         var input = _cli.WriteSample("chelsea.png", 64, "in.png");
         var folder = _cli.PathOf("frames");
-        string[] args = ["zoom", input, "-o", folder, "--frames", "8", "--octaves", "1", "--steps", "2", "--seed", "4", "--layer", "layer2", "-q"];
+        // Enough frames that the kill always lands mid-sequence: on a quiet machine 8 tiny frames could all finish between
+        // seeing frame 3 and the kill.
+        const int Frames = 40;
+        string[] args = ["zoom", input, "-o", folder, "--frames", $"{Frames}", "--octaves", "1", "--steps", "2", "--seed", "4", "--layer", "layer2", "-q"];
         using (var first = CliProcess.Start(args))
         {
             _ = first.StandardOutput.ReadToEndAsync();
@@ -298,8 +301,8 @@ public sealed class SequenceResumeProcessTests : IDisposable
             first.Kill(); // SIGKILL
             await first.WaitForExitAsync();
         }
-        var done = Enumerable.Range(0, 8).TakeWhile(k => File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))).ToList();
-        Assert.InRange(done.Count, 3, 7); // killed mid-sequence
+        var done = Enumerable.Range(0, Frames).TakeWhile(k => File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))).ToList();
+        Assert.InRange(done.Count, 3, Frames - 1); // killed mid-sequence
         var before = done.Select(k => new FileInfo(Path.Combine(folder, FrameFolder.FrameName(k))))
             .Select(f => (f.Name, f.LastWriteTimeUtc, Inode: Inode(f.FullName), Bytes: File.ReadAllBytes(f.FullName))).ToList();
 
@@ -307,7 +310,7 @@ public sealed class SequenceResumeProcessTests : IDisposable
         var stderr = second.StandardError.ReadToEndAsync();
         await second.WaitForExitAsync();
         Assert.True(second.ExitCode == 0, await stderr);
-        Assert.All(Enumerable.Range(0, 8), k => Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))));
+        Assert.All(Enumerable.Range(0, Frames), k => Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))));
         foreach (var (name, time, inode, bytes) in before)
         {
             var path = Path.Combine(folder, name);
