@@ -61,7 +61,7 @@ public sealed record DreamSettings
 
     /// <summary>
     /// Memory budget for one forward and backward pass when <see cref="TileSize"/> is automatic, or null (the default) to
-    /// follow the machine: half the memory available when each step starts (Linux's MemAvailable, within a cgroup limit),
+    /// follow the machine: half the memory available when each octave starts (Linux's MemAvailable, within a cgroup limit),
     /// or <see cref="DefaultTileMemoryBudget"/> where that is unknown. A fixed budget makes the tiling, and so the result
     /// of a seed, independent of the memory other programs use.
     /// </summary>
@@ -72,5 +72,12 @@ public sealed record DreamSettings
     /// rounded down to a multiple of 32 and at least 256, with the budget as it is now. Octaves whose pass fits the budget
     /// are not tiled at all.
     /// </summary>
-    public int EffectiveTileSize => Tiling.TileSizing.For(this, TorchSharp.torch.CPU, 0).LargestSide();
+    public int EffectiveTileSize
+    {
+        get
+        {
+            var sizing = Tiling.TileSizing.For(this, TorchSharp.torch.CPU, 0);
+            return sizing.LargestSide(sizing.Budget());
+        }
+    }
 }
