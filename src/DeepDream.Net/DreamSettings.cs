@@ -68,16 +68,17 @@ public sealed record DreamSettings
     public long? TileMemoryBudget { get; internal init; }
 
     /// <summary>
-    /// The largest tile side a large octave is cut into: <see cref="TileSize"/>, or <c>√(budget / bytes per pixel)</c>
-    /// rounded down to a multiple of 32 and at least 256, with the budget as it is now. Octaves whose pass fits the budget
+    /// Reads the machine now: the largest tile side an octave starting now would be cut into on the CPU.
+    /// <see cref="TileSize"/> when set; otherwise <c>√(budget / bytes per pixel)</c> rounded down to a multiple of 32 and
+    /// at least 256, with <see cref="TileMemoryBudget"/> as the budget or, when that is automatic, half the memory
+    /// available at this call. With neither set, two calls can differ as other programs take and free memory (a dream
+    /// reads the memory once per octave, and all steps of an octave use that figure). Octaves whose pass fits the budget
     /// are not tiled at all.
     /// </summary>
-    public int EffectiveTileSize
+    /// <returns>The tile side in pixels.</returns>
+    public int ResolveTileSize()
     {
-        get
-        {
-            var sizing = Tiling.TileSizing.For(this, TorchSharp.torch.CPU, 0);
-            return sizing.LargestSide(sizing.Budget());
-        }
+        var sizing = Tiling.TileSizing.For(this, TorchSharp.torch.CPU, 0);
+        return sizing.LargestSide(sizing.Budget());
     }
 }

@@ -99,8 +99,11 @@ public sealed class TileSizingTests
     {
         Assert.Null(new DreamSettings().TileMemoryBudget);
         Assert.Equal(2L << 30, new DreamSettings { TileMemoryBudget = 2L << 30 }.TileMemoryBudget);
-        Assert.Equal(1440, new DreamSettings { TileMemoryBudget = 2L << 30 }.EffectiveTileSize); // √(2 GiB / 1024 B) = 1448 → 1440
-        Assert.Equal(700, new DreamSettings { TileSize = 700, TileMemoryBudget = 2L << 30 }.EffectiveTileSize);
+        Assert.Equal(1440, new DreamSettings { TileMemoryBudget = 2L << 30 }.ResolveTileSize()); // √(2 GiB / 1024 B) = 1448 → 1440
+        Assert.Equal(700, new DreamSettings { TileSize = 700, TileMemoryBudget = 2L << 30 }.ResolveTileSize());
+        Assert.Equal(700, new DreamSettings { TileSize = 700 }.ResolveTileSize());
+        var automatic = new DreamSettings().ResolveTileSize(); // the machine's memory now: some multiple of 32, at least 256
+        Assert.True(automatic >= TileSizing.MinimumAutomaticSide && automatic % 32 == 0, $"{automatic}");
     }
 
     [Fact]
