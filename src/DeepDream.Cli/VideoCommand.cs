@@ -88,7 +88,7 @@ internal static class VideoCommand
             if (audio?.HasAudio == true && sequence.OutputKind != SequenceOutputKind.Video && !dream.Quiet)
                 context.Error.WriteLine("note: the input's audio is not kept in a GIF or frame folder; write a .mp4 or .webm to keep it.");
             run.Complete(output, cancellationToken);
-            run.Finish(job, "video", inputPath, source.Width, source.Height, rate, firstFrame, seed, loadSeconds, total);
+            run.Finish(job, "video", inputPath, source.Width, source.Height, rate, job.FramesDone, firstFrame, seed, loadSeconds, total);
             return ExitCodes.Success;
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)

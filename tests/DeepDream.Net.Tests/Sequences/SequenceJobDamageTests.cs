@@ -30,9 +30,13 @@ public sealed class SequenceJobDamageTests : IDisposable
     private string ManifestPath(string folder) => Path.Combine(folder, SequenceJob.ManifestName);
 
     [Theory]
-    [InlineData("\"frames\": [null, null]", "empty frame records")]
-    [InlineData("\"frames\": [{\"index\": 0}, {\"index\": 0}, {\"index\": 1}]", "repeat or have negative indices")]
-    [InlineData("\"frames\": [{\"index\": -1}]", "repeat or have negative indices")]
+    [InlineData("\"frames\": [null, null]", "it has empty frame records")]
+    [InlineData("\"frames\": [{\"index\": 0, \"seed\": 1, \"seconds\": 1}, {\"index\": 0, \"seed\": 2, \"seconds\": 1}]", "its frame records repeat or have negative indices")]
+    [InlineData("\"frames\": [{\"index\": -1, \"seed\": 0, \"seconds\": 1}]", "its frame records repeat or have negative indices")]
+    [InlineData("\"frames\": [{\"index\": 0, \"seed\": 1, \"seconds\": 1}, {\"index\": 1, \"seconds\": 1}]", "frame record 2 has no seed")]
+    [InlineData("\"frames\": [{\"index\": 0, \"seed\": 1, \"seconds\": 1}, {\"index\": 1, \"seed\": null, \"seconds\": 1}]", "frame record 2 has no seed")]
+    [InlineData("\"frames\": [{\"seed\": 1, \"seconds\": 1}]", "frame record 1 has no index")]
+    [InlineData("\"frames\": [{\"index\": 0, \"seed\": 1}]", "frame record 1 has no seconds")]
     public async Task DamagedManifest_WithFramesBesideIt_IsRefusedWithTheReason_AndRestartStartsOver(string frames, string reason)
     {
         var folder = _cli.PathOf("frames");
@@ -40,8 +44,7 @@ public sealed class SequenceJobDamageTests : IDisposable
         File.WriteAllText(ManifestPath(folder),
             "{\"format\": \"deepdream-sequence-job\", \"version\": 1, \"kind\": \"zoom\", \"input\": \"in.png (10 bytes)\", \"settings\": {\"seed\": \"1\", \"zoom\": \"1.05\"}, \"framesDone\": 2, " + frames + "}");
         var e = Assert.Throws<FrameSinkException>(() => SequenceJob.Open(folder, Describe()));
-        Assert.Contains($"but its {SequenceJob.ManifestName} is damaged ({(reason.StartsWith("empty", StringComparison.Ordinal) ? "it has " : "its frame records ")}", e.Message);
-        Assert.Contains(reason, e.Message);
+        Assert.Contains($"but its {SequenceJob.ManifestName} is damaged ({reason})", e.Message);
         Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(1)))); // nothing deleted by the refusal
         using var again = SequenceJob.Open(folder, Describe(), restart: true);
         Assert.Equal(0, again.FramesDone);
@@ -59,6 +62,25 @@ public sealed class SequenceJobDamageTests : IDisposable
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Single(result.Stderr.Trim().Split('\n'));
         Assert.Contains("is damaged (its frame records repeat", result.Stderr);
+    }
+
+    [Fact]
+    public async Task FrameRecordWithoutASeed_InTheCli_Exits3_WithTheReason_AndDeletesNothing()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var folder = _cli.PathOf("frames");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
+        var text = File.ReadAllText(ManifestPath(folder));
+        var edited = System.Text.RegularExpressions.Regex.Replace(text, @"""seed"": \d+,\s*", "", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        Assert.Equal(2, text.Split("\"seed\": ").Length - 1 - (edited.Split("\"seed\": ").Length - 1)); // both records lost their seed, the settings kept theirs
+        File.WriteAllText(ManifestPath(folder), edited);
+        var frames = Directory.GetFiles(folder, "frame-*.png").Select(File.ReadAllBytes).ToList();
+        var result = await Tiny("zoom", input, "-o", folder, "--frames", "4");
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+        Assert.Contains($"but its {SequenceJob.ManifestName} is damaged (frame record 1 has no seed)", result.Stderr);
+        Assert.Equal(frames, Directory.GetFiles(folder, "frame-*.png").Select(File.ReadAllBytes));
+        Assert.Equal(edited, File.ReadAllText(ManifestPath(folder)));
     }
 
     [Fact]

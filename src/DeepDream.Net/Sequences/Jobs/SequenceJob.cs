@@ -98,24 +98,15 @@ public sealed class SequenceJob : IDisposable
         ArgumentNullException.ThrowIfNull(description);
         var full = Path.GetFullPath(folder);
         var created = !Directory.Exists(full);
-        var lockPath = Path.Combine(full, LockName);
-        FileStream lockFile;
         try
         {
             Directory.CreateDirectory(full);
-            // Opening follows links: a lock linked elsewhere would create or truncate a file outside the folder.
-            if (SourceFiles.IsLink(lockPath))
-                throw new FrameSinkException($"The job lock '{lockPath}' is a symbolic link; a job folder's lock must be a plain file. Remove the link.");
-            lockFile = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (File.Exists(Path.Combine(full, LockName)))
-        {
-            throw new FrameSinkException($"The job folder '{full}' is in use by another run; wait for it to finish or stop it.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new FrameSinkException($"Cannot create or write the frame folder '{full}': {e.Message}", e);
         }
+        var lockFile = FolderLock.Take(full, LockName);
         try
         {
             RemoveLeftovers(full);
@@ -128,7 +119,7 @@ public sealed class SequenceJob : IDisposable
                 var differences = description.DifferencesFrom(manifest.ToDescription());
                 if (differences.Count > 0 && !restart)
                 {
-                    var done = manifest.Frames?.Count ?? 0;
+                    var done = FrameFiles(full).Count(); // the files, not the records: a killed run's manifest may lag behind
                     throw new SequenceJobMismatchException(
                         $"The frame folder '{full}' holds {done} frame(s) made with other settings ({string.Join("; ", differences)}); start over to discard them, or choose another output.");
                 }
@@ -142,7 +133,8 @@ public sealed class SequenceJob : IDisposable
                     $"The folder '{full}' holds frames ({first} ...) but {manifestState}, so they may not belong to this job; start over to replace them, or choose another output.");
             }
             var job = new SequenceJob(full, description, frames, lockFile, created) { RejectedFrame = rejected };
-            if (restart || manifest is null || rejected is not null || frames.Count < (manifest.Frames?.Count ?? 0)) job.DeleteFramesFrom(frames.Count);
+            // Frames past the finished prefix (after a missing or rejected one, or all of them on a restart) are made again.
+            job.DeleteFramesFrom(frames.Count);
             job.WriteManifest();
             return job;
         }
@@ -248,18 +240,46 @@ public sealed class SequenceJob : IDisposable
     {
         foreach (var file in Directory.EnumerateFiles(folder, "frame-*.png"))
         {
-            var name = Path.GetFileName(file);
-            if (int.TryParse(name.AsSpan(6, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
-                && number >= 1 && name == FrameFolder.FrameName(number - 1))
-            {
-                yield return (file, number - 1);
-            }
+            if (FrameIndexOf(Path.GetFileName(file)) is { } index) yield return (file, index);
         }
     }
 
+    /// <summary>The 0-based index of a file named exactly as a sequence names its frames (<c>frame-000001.png</c>: 0), or null.</summary>
+    private static int? FrameIndexOf(string name) =>
+        name.Length > 10 && name.StartsWith("frame-", StringComparison.Ordinal) && name.EndsWith(".png", StringComparison.Ordinal)
+        && int.TryParse(name.AsSpan(6, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+        && number >= 1 && name == FrameFolder.FrameName(number - 1)
+            ? number - 1
+            : null;
+
+    /// <summary>
+    /// The name of the entry <paramref name="path"/> reaches in a job folder <paramref name="folder"/> that a job there may
+    /// replace or delete (a frame file, the manifest, the lock, a leftover <c>.NAME.RANDOM.tmp</c>), or null. Both the path
+    /// as written (its folders' links followed) and the file it finally names (every link followed) are checked, so another
+    /// spelling or a symbolic link to such a file is seen too.
+    /// </summary>
+    internal static string? OwnedEntry(string folder, string path)
+    {
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        var asWritten = parent is null ? full : Path.Combine(SourceFiles.Resolve(parent), Path.GetFileName(full));
+        foreach (var entry in new[] { asWritten, SourceFiles.Resolve(full) })
+        {
+            var name = Path.GetFileName(entry);
+            var owned = FrameIndexOf(name) is not null || name is ManifestName or LockName || (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal));
+            if (owned && Path.GetDirectoryName(entry) is { } holder && SourceFiles.SameLocation(holder, folder)) return name;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Writes the manifest. Frames adopted from their files after a kill have no seed or time on record: they are left out
+    /// of the frame records (every record has all its fields) and adopted again on the next open.
+    /// </summary>
     private void WriteManifest()
     {
-        var manifest = new Manifest(Format, 1, Description.Kind, Description.Input, new SortedDictionary<string, string>(Description.Settings.ToDictionary(), StringComparer.Ordinal), FramesDone, new List<JobFrame?>(_frames));
+        var records = _frames.Where(f => f.Seed is not null && f.Seconds is not null).Select(f => (StoredFrame?)new StoredFrame(f.Index, f.Seed, f.Seconds)).ToList();
+        var manifest = new Manifest(Format, 1, Description.Kind, Description.Input, new SortedDictionary<string, string>(Description.Settings.ToDictionary(), StringComparer.Ordinal), FramesDone, records);
         var path = Path.Combine(Folder, ManifestName);
         try
         {
@@ -282,7 +302,7 @@ public sealed class SequenceJob : IDisposable
     private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest, out string? rejected)
     {
         rejected = null;
-        var recorded = (manifest.Frames ?? []).ToDictionary(f => f!.Index);
+        var recorded = (manifest.Frames ?? []).ToDictionary(f => f!.Index!.Value, f => new JobFrame(f!.Index!.Value, f.Seed, f.Seconds));
         var frames = new List<JobFrame>();
         while (File.Exists(Path.Combine(folder, FrameFolder.FrameName(frames.Count))))
         {
@@ -322,7 +342,7 @@ public sealed class SequenceJob : IDisposable
     /// <summary>
     /// The manifest at <paramref name="path"/>, or null: missing (<paramref name="damage"/> null), or unusable
     /// (<paramref name="damage"/> says why: not a regular file — a FIFO is never opened —, not JSON, not a job manifest,
-    /// empty or repeated frame records).
+    /// empty frame records or ones missing a field, repeated frame records).
     /// </summary>
     private static Manifest? ReadManifest(string path, out string? damage)
     {
@@ -345,13 +365,22 @@ public sealed class SequenceJob : IDisposable
             damage = "not a job manifest";
         else if (manifest.Frames is { } frames && frames.Any(f => f is null))
             damage = "it has empty frame records";
+        else if (manifest.Frames?.Select((f, i) => MissingField(f!) is { } field ? $"frame record {i + 1} has no {field}" : null).FirstOrDefault(m => m is not null) is { } missing)
+            damage = missing;
         else if (manifest.Frames is { } records && (records.Any(f => f!.Index < 0) || records.Select(f => f!.Index).Distinct().Count() != records.Count))
             damage = "its frame records repeat or have negative indices";
         return damage is null ? manifest : null;
     }
 
-    private sealed record Manifest(string Format, int Version, string Kind, string Input, SortedDictionary<string, string> Settings, int FramesDone, List<JobFrame?>? Frames)
+    /// <summary>The first field a frame record lacks (every record is written with all of them), or null.</summary>
+    private static string? MissingField(StoredFrame frame) =>
+        frame.Index is null ? "index" : frame.Seed is null ? "seed" : frame.Seconds is null ? "seconds" : null;
+
+    private sealed record Manifest(string Format, int Version, string Kind, string Input, SortedDictionary<string, string> Settings, int FramesDone, List<StoredFrame?>? Frames)
     {
         public JobDescription ToDescription() => new(Kind, Input, Settings);
     }
+
+    /// <summary>A frame record as stored: fields nullable, so a record missing one is told apart from a zero.</summary>
+    private sealed record StoredFrame(int? Index, int? Seed, double? Seconds);
 }
