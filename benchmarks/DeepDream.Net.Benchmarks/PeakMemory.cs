@@ -47,7 +47,7 @@ internal static class PeakMemory
 
         var sizes = dreamer.OctaveSizes(image.Width, image.Height);
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"| {which} | {image.Width}×{image.Height} | {sizes.Count} | {dreamer.Settings.StepsPerOctave} | {dreamer.Settings.EffectiveTileSize} | {loaded.TotalSeconds:F1} s | {dream.TotalSeconds:F1} s | {before / 1024.0:F0} MiB | {hwm / 1024.0:F0} MiB | {peakWorkingSet:F0} MiB |");
+            $"| {which} | {image.Width}×{image.Height} | {sizes.Count} | {dreamer.Settings.StepsPerOctave} | {dreamer.Settings.ResolveTileSize()} | {loaded.TotalSeconds:F1} s | {dream.TotalSeconds:F1} s | {before / 1024.0:F0} MiB | {hwm / 1024.0:F0} MiB | {peakWorkingSet:F0} MiB |");
         Console.WriteLine("| workload | image | octaves | steps/octave | tile | load | dream | RSS before dream | peak RSS (VmHWM) | PeakWorkingSet64 |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine(line);

@@ -62,7 +62,7 @@ internal sealed record DreamReport(
             options.Channels,
             options.Guide is null ? null : Path.GetFullPath(options.Guide),
             new SettingsInfo(settings.Octaves, result.Octaves.Count, settings.OctaveScale, settings.StepsPerOctave, settings.StepSize,
-                settings.Jitter, settings.EffectiveTileSize, settings.TileSize is null, settings.Precision == Precision.BFloat16 ? "bf16" : "fp32"),
+                settings.Jitter, settings.ResolveTileSize(), settings.TileSize is null, settings.Precision == Precision.BFloat16 ? "bf16" : "fp32"),
             result.Seed,
             new TimingInfo(loadSeconds, dreamSeconds, totalSeconds),
             [.. result.Octaves.Select(o => new OctaveInfo(o.Index, o.Size.Width, o.Size.Height, o.Elapsed.TotalSeconds,

@@ -204,7 +204,7 @@ public sealed class DreamBuilder
 
     /// <summary>
     /// Memory budget for one forward and backward pass, used for the automatic tiling. Default: half the memory available
-    /// when each step starts (Linux), or 1 GiB where that is unknown (other systems, GPUs). A fixed budget makes the
+    /// when each octave starts (Linux), or 1 GiB where that is unknown (other systems, GPUs). A fixed budget makes the
     /// tiling, and so the result of a seed, independent of what other programs use.
     /// </summary>
     /// <param name="bytes">At least 64 MiB.</param>

@@ -66,11 +66,12 @@ internal sealed class DreamLoop(
             x = bases[k].add(detail);
             detail.Dispose(); // images are freed as soon as the pyramid no longer needs them: large inputs stay in budget
 
+            var tileBudget = gradients.ReadTileBudget(); // once per octave, so that all its steps are tiled alike
             var value = double.NaN;
             for (var step = 1; step <= stepsPerOctave; step++)
             {
                 run.CancellationToken.ThrowIfCancellationRequested();
-                value = Step(x, run, wantValue: run.ValueEveryStep || step == stepsPerOctave);
+                value = Step(x, tileBudget, run, wantValue: run.ValueEveryStep || step == stepsPerOctave);
                 run.Progress?.Report(new DreamProgress(octave, sizes.Count, step, stepsPerOctave, size.Width, size.Height, value,
                     run.Clock.Elapsed, progress.After(k, step)));
             }
@@ -113,8 +114,11 @@ internal sealed class DreamLoop(
         }
     }
 
-    /// <summary>One step on <paramref name="x"/>, in place. Returns the objective's value when asked (NaN otherwise).</summary>
-    private double Step(Tensor x, RunState run, bool wantValue)
+    /// <summary>
+    /// One step on <paramref name="x"/>, in place, tiled by the octave's <paramref name="tileBudget"/>. Returns the
+    /// objective's value when asked (NaN otherwise).
+    /// </summary>
+    private double Step(Tensor x, long tileBudget, RunState run, bool wantValue)
     {
         using var scope = NewDisposeScope();
         var transforms = new IRegularizerStep[regularizers.Count];
@@ -123,7 +127,7 @@ internal sealed class DreamLoop(
         var seen = x;
         foreach (var t in transforms) Replace(ref seen, t.Apply(seen), keep: x);
 
-        var (gradient, value) = gradients.Compute(seen, wantValue, run.CancellationToken);
+        var (gradient, value) = gradients.Compute(seen, tileBudget, wantValue, run.CancellationToken);
         if (!ReferenceEquals(seen, x)) seen.Dispose();
         var update = stepRule.Update(gradient);
         if (!ReferenceEquals(update, gradient)) gradient.Dispose();

@@ -61,16 +61,24 @@ public sealed record DreamSettings
 
     /// <summary>
     /// Memory budget for one forward and backward pass when <see cref="TileSize"/> is automatic, or null (the default) to
-    /// follow the machine: half the memory available when each step starts (Linux's MemAvailable, within a cgroup limit),
+    /// follow the machine: half the memory available when each octave starts (Linux's MemAvailable, within a cgroup limit),
     /// or <see cref="DefaultTileMemoryBudget"/> where that is unknown. A fixed budget makes the tiling, and so the result
     /// of a seed, independent of the memory other programs use.
     /// </summary>
     public long? TileMemoryBudget { get; internal init; }
 
     /// <summary>
-    /// The largest tile side a large octave is cut into: <see cref="TileSize"/>, or <c>√(budget / bytes per pixel)</c>
-    /// rounded down to a multiple of 32 and at least 256, with the budget as it is now. Octaves whose pass fits the budget
+    /// Reads the machine now: the largest tile side an octave starting now would be cut into on the CPU.
+    /// <see cref="TileSize"/> when set; otherwise <c>√(budget / bytes per pixel)</c> rounded down to a multiple of 32 and
+    /// at least 256, with <see cref="TileMemoryBudget"/> as the budget or, when that is automatic, half the memory
+    /// available at this call. With neither set, two calls can differ as other programs take and free memory (a dream
+    /// reads the memory once per octave, and all steps of an octave use that figure). Octaves whose pass fits the budget
     /// are not tiled at all.
     /// </summary>
-    public int EffectiveTileSize => Tiling.TileSizing.For(this, TorchSharp.torch.CPU, 0).LargestSide();
+    /// <returns>The tile side in pixels.</returns>
+    public int ResolveTileSize()
+    {
+        var sizing = Tiling.TileSizing.For(this, TorchSharp.torch.CPU, 0);
+        return sizing.LargestSide(sizing.Budget());
+    }
 }

@@ -195,7 +195,7 @@ public sealed class Dreamer : IDisposable
                 $"The model '{Model.Name}' now computes in {Model.Precision}, but this dreamer was built for {Settings.Precision}: another builder converted the shared model. Give each precision its own model.");
         }
         Log.RunStarted(_logger, width, height, Model.Name, Objective.ToString()!, sizes.Count, Settings.OctaveScale,
-            Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, Settings.EffectiveTileSize, Performance.PrecisionSupport.ShortName(Settings.Precision));
+            Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, Settings.ResolveTileSize(), Performance.PrecisionSupport.ShortName(Settings.Precision));
         try
         {
             var state = new DreamLoop.RunState(new Random(seed), progress, valueEveryStep, onOctave, clock, cancellationToken);

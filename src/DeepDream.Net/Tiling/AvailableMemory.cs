@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace DeepDream.Tiling;
@@ -6,34 +5,14 @@ namespace DeepDream.Tiling;
 /// <summary>
 /// How much memory the process can still take: Linux's <c>MemAvailable</c> (free memory plus the page cache it can
 /// reclaim), lowered to what a cgroup v2 memory limit leaves (containers). <see langword="null"/> where neither can be
-/// read (other systems), and callers fall back to a fixed budget.
+/// read (other systems), and callers fall back to a fixed budget. Read when asked, never cached: the dream loop asks once
+/// per octave (a read of /proc/meminfo costs tens of microseconds).
 /// </summary>
 internal static class AvailableMemory
 {
     private const string MemInfo = "/proc/meminfo";
     private const string CgroupMax = "/sys/fs/cgroup/memory.max";
     private const string CgroupCurrent = "/sys/fs/cgroup/memory.current";
-
-    /// <summary>How long a reading is reused: steps come every few milliseconds, memory moves on the scale of seconds.</summary>
-    private static readonly long s_refreshTicks = Stopwatch.Frequency; // one second
-
-    // A reference, so that threads swap whole readings (a struct could be read half-written).
-    private static Reading? s_last;
-
-    /// <summary>
-    /// <see cref="Read"/>, reused for up to a second (a read of /proc/meminfo costs tens of microseconds, and the tile
-    /// decision asks at every step of a large octave).
-    /// </summary>
-    public static long? ReadRecent()
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (Volatile.Read(ref s_last) is { } last && now - last.Timestamp < s_refreshTicks) return last.Bytes;
-        var bytes = Read();
-        Volatile.Write(ref s_last, new Reading(now, bytes));
-        return bytes;
-    }
-
-    private sealed record Reading(long Timestamp, long? Bytes);
 
     /// <summary>The available bytes now, or null when the system does not say.</summary>
     public static long? Read()

@@ -8,9 +8,10 @@ namespace DeepDream.Tiling;
 
 /// <summary>
 /// Computes ∂J/∂image: the truncated forward pass to the objective's layers, the objective's layer gradients, and one
-/// backward pass to the image. Images that <paramref name="sizing"/> tiles are processed tile by tile
-/// (<see cref="TilePlan"/>, with no more context than the layers' receptive field needs) and the core of each tile's
-/// gradient is written into one gradient for the whole image.
+/// backward pass to the image. Images that <paramref name="sizing"/> tiles under the memory budget passed in (read once
+/// per octave with <see cref="ReadTileBudget"/>) are processed tile by tile (<see cref="TilePlan"/>, with no more context
+/// than the layers' receptive field needs) and the core of each tile's gradient is written into one gradient for the
+/// whole image.
 /// </summary>
 internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvaluator objective, IReadOnlyList<string> layers, TileSizing sizing)
 {
@@ -30,30 +31,40 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
     /// <summary>The model's name, for messages.</summary>
     public string ModelName => model.Name;
 
+    /// <summary>
+    /// The memory budget for the tiles, read now (the machine's available memory, unless the settings fix the budget or
+    /// the tile size). Read once per octave and passed to each of its steps, so that they all share one tile plan.
+    /// </summary>
+    public long ReadTileBudget() => sizing.Budget();
+
+    /// <summary>One gradient with the budget read now (single gradients: tests and benchmarks).</summary>
+    /// <param name="image">N×3×H×W image; not modified.</param>
+    /// <param name="wantValue">Whether to compute the objective's value.</param>
+    public (Tensor Gradient, Tensor? Value) Compute(Tensor image, bool wantValue) => Compute(image, ReadTileBudget(), wantValue);
+
     /// <summary>Returns the gradient (same shape as <paramref name="image"/>) and, if asked, the objective's value.</summary>
     /// <param name="image">N×3×H×W image; not modified.</param>
+    /// <param name="tileBudget">The octave's memory budget (<see cref="ReadTileBudget"/>): with the image's size, it alone decides the tiles.</param>
     /// <param name="wantValue">Whether to compute the objective's value (a reduction; skipped when nobody reads it).</param>
     /// <param name="cancellationToken">Checked before every tile, so that a cancel takes effect within one tile, not one step.</param>
-    public (Tensor Gradient, Tensor? Value) Compute(Tensor image, bool wantValue, CancellationToken cancellationToken = default)
+    public (Tensor Gradient, Tensor? Value) Compute(Tensor image, long tileBudget, bool wantValue, CancellationToken cancellationToken = default)
     {
+        var side = sizing.SideFor((int)image.shape[2], (int)image.shape[3], tileBudget);
         try
         {
-            return ComputeTiled(image, wantValue, cancellationToken);
+            return ComputeTiled(image, side, wantValue, cancellationToken);
         }
         catch (Exception e) when (NativeErrors.IsNative(e))
         {
             // Native failures here are almost always memory: say what to change instead of surfacing libtorch's trace.
-            throw NativeErrors.Wrap($"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {Side(image)} px tiles", e,
+            throw NativeErrors.Wrap($"The gradient pass of '{model.Name}' failed on a {image.shape[3]}×{image.shape[2]} image with {side} px tiles", e,
                 "If memory ran out, use a smaller tile size.");
         }
     }
 
-    private int Side(Tensor image) => sizing.SideFor((int)image.shape[2], (int)image.shape[3]);
-
-    private (Tensor Gradient, Tensor? Value) ComputeTiled(Tensor image, bool wantValue, CancellationToken cancellationToken)
+    private (Tensor Gradient, Tensor? Value) ComputeTiled(Tensor image, int side, bool wantValue, CancellationToken cancellationToken)
     {
         int height = (int)image.shape[2], width = (int)image.shape[3];
-        var side = sizing.SideFor(height, width);
         if (height <= side && width <= side) return ComputeWhole(image, wantValue);
         var plan = TilePlan.Create(height, width, side, ReceptiveRadius(side));
 

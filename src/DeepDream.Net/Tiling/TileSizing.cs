@@ -6,8 +6,10 @@ namespace DeepDream.Tiling;
 /// <summary>
 /// The tile decision for each image size. A fixed tile size is used as it is. Otherwise the image is tiled only when
 /// memory requires it: it stays whole when one forward and backward pass over it fits the memory budget, and is cut into
-/// the largest square tiles that fit otherwise. The budget is the one set, or else half the memory available at that
-/// moment (<see cref="AvailableMemory"/>), or <see cref="DreamSettings.DefaultTileMemoryBudget"/> where that is unknown.
+/// the largest square tiles that fit otherwise. The budget is the one set, or else half the memory available when
+/// <see cref="Budget"/> reads it (<see cref="AvailableMemory"/>), or <see cref="DreamSettings.DefaultTileMemoryBudget"/>
+/// where that is unknown. The dream loop reads the budget once per octave and decides every step with that figure, so
+/// the steps of one octave are tiled alike however the machine's memory moves meanwhile.
 /// </summary>
 /// <param name="tileSize">The fixed tile side, or null for automatic.</param>
 /// <param name="budget">The fixed memory budget in bytes, or null to follow the available memory.</param>
@@ -28,30 +30,37 @@ internal sealed class TileSizing(int? tileSize, long? budget, long bytesPerPixel
     /// <summary>The sizing of a dreamer's settings on a device (the available memory is known for the CPU only).</summary>
     public static TileSizing For(DreamSettings settings, Device device, int modelMinimum) =>
         new(settings.TileSize, settings.TileMemoryBudget, DreamSettings.BytesPerPixel(settings.Precision), 2 * modelMinimum,
-            device.type == DeviceType.CPU ? AvailableMemory.ReadRecent : static () => null);
+            device.type == DeviceType.CPU ? AvailableMemory.Read : static () => null);
 
     /// <summary>A fixed tile side.</summary>
     public static TileSizing Fixed(int tileSize) => new(tileSize, null, DreamSettings.EstimatedBytesPerPixel, 0, static () => null);
 
-    /// <summary>The budget now: the one set, or half the available memory, or the fixed default where that is unknown.</summary>
-    public long Budget() =>
-        budget ?? (availableMemory() is { } free ? Math.Max(MinimumBudget, (long)(free * AvailableShare)) : DreamSettings.DefaultTileMemoryBudget);
+    /// <summary>
+    /// The budget now, at least <see cref="MinimumBudget"/>: the one set, or half the available memory read at this call,
+    /// or the fixed default where that is unknown. A fixed tile side needs no budget and never reads the memory.
+    /// </summary>
+    public long Budget()
+    {
+        if (budget is { } set) return set;
+        if (tileSize is not null) return DreamSettings.DefaultTileMemoryBudget;
+        return availableMemory() is { } free ? Math.Max(MinimumBudget, (long)(free * AvailableShare)) : DreamSettings.DefaultTileMemoryBudget;
+    }
 
-    /// <summary>The tile side for a <paramref name="height"/>×<paramref name="width"/> image: at least its longer side when it stays whole.</summary>
-    public int SideFor(int height, int width)
+    /// <summary>
+    /// The tile side for a <paramref name="height"/>×<paramref name="width"/> image under a <see cref="Budget"/> read
+    /// earlier: at least its longer side when it stays whole. The same arguments always give the same side.
+    /// </summary>
+    public int SideFor(int height, int width, long budget)
     {
         if (tileSize is { } side) return side;
         var bytes = (long)height * width * bytesPerPixel;
-        // Images that fit the smallest budget never need the memory figure.
-        if (bytes <= MinimumBudget) return Math.Max(height, width);
-        var now = Budget();
-        return bytes <= now ? Math.Max(height, width) : LargestSide(now);
+        return bytes <= budget ? Math.Max(height, width) : LargestSide(budget);
     }
 
-    /// <summary>The largest tile side whose pass fits <paramref name="bytes"/>: √(bytes / bytes per pixel), a multiple of 32, at least the minimum side.</summary>
-    public int LargestSide(long bytes) =>
-        Math.Max(Math.Max(MinimumAutomaticSide, minimumSide), (int)Math.Sqrt((double)bytes / bytesPerPixel) / 32 * 32);
-
-    /// <summary>The largest tile side: the fixed one, or the one the budget allows now.</summary>
-    public int LargestSide() => tileSize ?? LargestSide(Budget());
+    /// <summary>
+    /// The largest tile side under <paramref name="budget"/>: the fixed one, or the largest whose pass fits the budget,
+    /// √(budget / bytes per pixel) rounded down to a multiple of 32 and at least the minimum side.
+    /// </summary>
+    public int LargestSide(long budget) =>
+        tileSize ?? Math.Max(Math.Max(MinimumAutomaticSide, minimumSide), (int)Math.Sqrt((double)budget / bytesPerPixel) / 32 * 32);
 }
