@@ -4,6 +4,8 @@ using DeepDream.Sequences.Media;
 using DeepDream.Tests.Cli;
 using DeepDream.Tests.TestSupport;
 
+using static DeepDream.Tests.Sequences.TestJobs;
+
 namespace DeepDream.Tests.Sequences;
 
 /// <summary>
@@ -18,14 +20,6 @@ public sealed class SequenceJobDamageTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
-
-    private static JobDescription Describe() => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = "1.05", ["seed"] = "1" });
-
-    private static async Task Make(SequenceJob job, int frames)
-    {
-        using var start = TestImages.Noise(12, 8);
-        await foreach (var f in ZoomSequence.RunAsync(new PatternDreamer(10), start, new ZoomOptions(frames, 1) { StartFrame = job.FramesDone })) job.Commit(f);
-    }
 
     private string ManifestPath(string folder) => Path.Combine(folder, SequenceJob.ManifestName);
 
@@ -50,37 +44,26 @@ public sealed class SequenceJobDamageTests : IDisposable
         Assert.Equal(0, again.FramesDone);
     }
 
-    [Fact]
-    public async Task DamagedManifest_InTheCli_Exits3_WithOneLine()
+    [Theory]
+    [InlineData(@"""index"": 1", @"""index"": 0", 1, "its frame records repeat or have negative indices")]
+    [InlineData(@"""seed"": \d+,\s*", "", 2, "frame record 1 has no seed")] // the records' seeds; the settings' seed is text ("3")
+    public async Task DamagedManifest_InTheCli_Exits3_WithTheReasonInOneLine_AndChangesNothing(string pattern, string replacement, int edits, string reason)
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var folder = _cli.PathOf("frames");
         Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
         var text = File.ReadAllText(ManifestPath(folder));
-        File.WriteAllText(ManifestPath(folder), text.Replace("\"index\": 1", "\"index\": 0", StringComparison.Ordinal));
+        var edited = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        Assert.Equal(edits, edited.Count(text)); // the hand edit hits what it means to
+        File.WriteAllText(ManifestPath(folder), edited.Replace(text, replacement));
+        var manifest = File.ReadAllText(ManifestPath(folder));
+        var frames = Directory.GetFiles(folder, "frame-*.png").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
         var result = await Tiny("zoom", input, "-o", folder, "--frames", "4");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Single(result.Stderr.Trim().Split('\n'));
-        Assert.Contains("is damaged (its frame records repeat", result.Stderr);
-    }
-
-    [Fact]
-    public async Task FrameRecordWithoutASeed_InTheCli_Exits3_WithTheReason_AndDeletesNothing()
-    {
-        var input = _cli.WriteNoise("in.png", 40, 32);
-        var folder = _cli.PathOf("frames");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
-        var text = File.ReadAllText(ManifestPath(folder));
-        var edited = System.Text.RegularExpressions.Regex.Replace(text, @"""seed"": \d+,\s*", "", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
-        Assert.Equal(2, text.Split("\"seed\": ").Length - 1 - (edited.Split("\"seed\": ").Length - 1)); // both records lost their seed, the settings kept theirs
-        File.WriteAllText(ManifestPath(folder), edited);
-        var frames = Directory.GetFiles(folder, "frame-*.png").Select(File.ReadAllBytes).ToList();
-        var result = await Tiny("zoom", input, "-o", folder, "--frames", "4");
-        Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Single(result.Stderr.Trim().Split('\n'));
-        Assert.Contains($"but its {SequenceJob.ManifestName} is damaged (frame record 1 has no seed)", result.Stderr);
-        Assert.Equal(frames, Directory.GetFiles(folder, "frame-*.png").Select(File.ReadAllBytes));
-        Assert.Equal(edited, File.ReadAllText(ManifestPath(folder)));
+        Assert.Contains($"but its {SequenceJob.ManifestName} is damaged ({reason})", result.Stderr);
+        Assert.Equal(frames, Directory.GetFiles(folder, "frame-*.png").Order(StringComparer.Ordinal).Select(File.ReadAllBytes));
+        Assert.Equal(manifest, File.ReadAllText(ManifestPath(folder)));
     }
 
     [Fact]

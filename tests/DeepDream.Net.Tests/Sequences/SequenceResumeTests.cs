@@ -7,6 +7,8 @@ using DeepDream.Tests.Cli;
 using DeepDream.Tests.TestSupport;
 using SixLabors.ImageSharp;
 
+using static DeepDream.Tests.Sequences.TestJobs;
+
 namespace DeepDream.Tests.Sequences;
 
 /// <summary>
@@ -21,14 +23,6 @@ public sealed class SequenceResumeTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
-
-    private static JobDescription Describe(string zoom = "1.05") => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = zoom, ["seed"] = "1" });
-
-    private static async Task Make(SequenceJob job, int frames)
-    {
-        using var start = TestImages.Noise(12, 8);
-        await foreach (var f in ZoomSequence.RunAsync(new PatternDreamer(10), start, new ZoomOptions(frames, 1) { StartFrame = job.FramesDone })) job.Commit(f);
-    }
 
     /// <summary>The manifest as a kill leaves it before its first periodic update: no frame recorded.</summary>
     private static void ForgetRecords(string folder)
