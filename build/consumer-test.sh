@@ -60,7 +60,7 @@ dotnet build -c Release -nologo -v quiet >"$work/build.log" 2>&1 || { cat "$work
 if dotnet run -c Release --no-build >"$work/nobackend.out" 2>"$work/nobackend.err"; then
   echo "consumer test: without TorchSharp-cpu, building a dreamer should fail" >&2; exit 1
 fi
-grep -q "DeepDream.Sequences.DependencyMissingException: TorchSharp's native backend (libtorch) is missing: .* Add the TorchSharp-cpu 0.107.0 package to the application" "$work/nobackend.err" \
+grep -q "DeepDream.DependencyMissingException: TorchSharp's native backend (libtorch) is missing: .* Add the TorchSharp-cpu 0.107.0 package to the application" "$work/nobackend.err" \
   || { echo "consumer test: without TorchSharp-cpu, not the documented error:" >&2; head -c 2000 "$work/nobackend.err" >&2; exit 1; }
 echo "consumer test: without a backend package, Build() names the package to add (as documented)"
 dotnet add package TorchSharp-cpu --version 0.107.0 >>"$work/add.log" 2>&1 || { cat "$work/add.log"; exit 1; }

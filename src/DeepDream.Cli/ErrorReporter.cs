@@ -15,7 +15,7 @@ internal static class ErrorReporter
         ModelLoadException e => (ExitCodes.Model, CliWording(e.Message)),
         Sequences.Jobs.SequenceJobMismatchException e => (ExitCodes.Usage, RestartWording(e.Message)),
         Sequences.FrameSinkException e => (ExitCodes.File, RestartWording(e.Message)),
-        Sequences.FrameSourceException or Sequences.DependencyMissingException => (ExitCodes.File, exception.Message),
+        Sequences.FrameSourceException or DependencyMissingException => (ExitCodes.File, exception.Message),
         // Any other library error comes from running the model (a forward or gradient pass that failed).
         DeepDreamException e => (ExitCodes.Model, CliWording(e.Message)),
         _ => (ExitCodes.InternalError,

@@ -274,7 +274,7 @@ public sealed class DreamBuilder
     /// <exception cref="ImageTooSmallException">A guide image is smaller than the model's minimum for its layer.</exception>
     /// <exception cref="InvalidOperationException">The builder was already used.</exception>
     /// <exception cref="NotSupportedException">The model cannot compute in the chosen <see cref="Precision(DeepDream.Precision)"/>.</exception>
-    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
+    /// <exception cref="DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
     public Dreamer Build()
     {
         EnsureNotBuilt();

@@ -19,7 +19,7 @@ public static class DreamDevices
     /// <returns>The device.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is not one of the accepted forms.</exception>
     /// <exception cref="DeepDreamException">The name is a CUDA device and CUDA is not available (the message names the backend packages).</exception>
-    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add).</exception>
+    /// <exception cref="DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add).</exception>
     public static Device Get(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -34,7 +34,7 @@ public static class DreamDevices
     }
 
     /// <summary>Throws when TorchSharp has no native backend, or <paramref name="device"/> is a CUDA device and TorchSharp cannot use CUDA.</summary>
-    /// <exception cref="Sequences.DependencyMissingException">No backend package is referenced (the message names the one to add).</exception>
+    /// <exception cref="DependencyMissingException">No backend package is referenced (the message names the one to add).</exception>
     /// <exception cref="DeepDreamException">CUDA is not available.</exception>
     internal static void EnsureAvailable(Device? device)
     {

@@ -24,7 +24,7 @@ public static partial class DreamModels
     /// <returns>A new extractor named <c>resnet18</c>; dispose it when done.</returns>
     /// <exception cref="ModelLoadException">The embedded model is missing or damaged (a broken installation).</exception>
     /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
-    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
+    /// <exception cref="DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
     public static OnnxFeatureExtractor ResNet18(Device? device = null) => CreateResNet18(foldBatchNorm: true, channelsLast: true, device);
 
     /// <summary>The embedded ResNet18 with the import levers set explicitly (used by the benchmarks' ablations).</summary>
@@ -68,7 +68,7 @@ public static partial class DreamModels
     /// <exception cref="ModelLoadException">The file is missing, unreadable, truncated or not ONNX, uses an unsupported operator
     /// (the message names it, its node and the supported operators), or its weights do not fit the graph.</exception>
     /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
-    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
+    /// <exception cref="DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
     public static OnnxFeatureExtractor FromOnnx(string path, Preprocessing preprocessing, Device? device = null) =>
         FromOnnx(path, preprocessing, new OnnxImportOptions(), device);
 
@@ -84,7 +84,7 @@ public static partial class DreamModels
     /// (the message names it, its node and the supported operators), its weights do not fit the graph, or an alias names
     /// no node output.</exception>
     /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
-    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
+    /// <exception cref="DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
     public static OnnxFeatureExtractor FromOnnx(string path, Preprocessing preprocessing, OnnxImportOptions options, Device? device = null)
     {
         DreamDevices.EnsureAvailable(device);

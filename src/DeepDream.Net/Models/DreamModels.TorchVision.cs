@@ -36,7 +36,7 @@ public static partial class DreamModels
     /// <exception cref="ArgumentException">The architecture is unknown (the message lists the supported ones).</exception>
     /// <exception cref="ModelLoadException">The file is missing, unreadable, or its keys or shapes do not fit the architecture.</exception>
     /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
-    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
+    /// <exception cref="DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
     public static IFeatureExtractor FromTorchVision(string architecture, string weightsPath, Device? device = null) =>
         FromTorchVision(architecture, weightsPath, new TorchVisionOptions { Device = device });
 
@@ -48,7 +48,7 @@ public static partial class DreamModels
     /// <exception cref="ArgumentException">The architecture is unknown, or the options do not suit it.</exception>
     /// <exception cref="ModelLoadException">The file is missing, unreadable, or its keys or shapes do not fit the architecture.</exception>
     /// <exception cref="DeepDreamException">The device is CUDA and CUDA is not available (the message names the backend packages).</exception>
-    /// <exception cref="Sequences.DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
+    /// <exception cref="DependencyMissingException">The application references no TorchSharp backend package (the message names the one to add, such as TorchSharp-cpu).</exception>
     public static IFeatureExtractor FromTorchVision(string architecture, string weightsPath, TorchVisionOptions options)
     {
         Guard.NotBlank(weightsPath, nameof(weightsPath));

@@ -13,6 +13,9 @@ internal enum OpenMpSetup
     /// <summary>The application set <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c> itself; its choice is kept.</summary>
     ApplicationChoice,
 
+    /// <summary>The application turned the setting off with the <c>DeepDream.Net.LeaveOpenMpAlone</c> AppContext switch.</summary>
+    SwitchedOff,
+
     /// <summary>An OpenMP runtime was already loaded (TorchSharp was used first), so the setting could no longer take effect.</summary>
     TooLate,
 
@@ -34,7 +37,10 @@ internal enum OpenMpSetup
 /// <c>setenv</c> (.NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach the native
 /// environment on Unix) as soon as any code of this library runs, which is before TorchSharp loads libtorch unless the
 /// application used TorchSharp first. If the application set <c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c> itself,
-/// nothing is changed. Only on Linux: elsewhere libtorch ships other OpenMP runtimes, not measured here.
+/// or turned the AppContext switch <see cref="LeaveAloneSwitch"/> on (in its project file:
+/// <c>&lt;RuntimeHostConfigurationOption Include="DeepDream.Net.LeaveOpenMpAlone" Value="true" /&gt;</c>, which the
+/// runtime reads before any code runs), nothing is changed. Only on Linux: elsewhere libtorch ships other OpenMP
+/// runtimes, not measured here.
 /// </summary>
 internal static class OpenMpWaitPolicy
 {
@@ -43,6 +49,9 @@ internal static class OpenMpWaitPolicy
 
     /// <summary>libgomp's own spin count; an application that sets it has chosen how its threads wait.</summary>
     internal const string SpinCountVariable = "GOMP_SPINCOUNT";
+
+    /// <summary>The AppContext switch with which an application keeps libgomp's own defaults (for example a dedicated machine that wants libgomp's long spinning).</summary>
+    internal const string LeaveAloneSwitch = "DeepDream.Net.LeaveOpenMpAlone";
 
     /// <summary>The wait policy set.</summary>
     internal const string Passive = "PASSIVE";
@@ -83,10 +92,14 @@ internal static class OpenMpWaitPolicy
     internal static bool ShouldReportTooLate() =>
         Outcome == OpenMpSetup.TooLate && Interlocked.Exchange(ref s_reported, 1) == 0;
 
-    /// <summary>What to do, from the platform, the native values of the two variables and whether OpenMP is loaded.</summary>
-    internal static OpenMpSetup Decide(bool isLinux, string? waitPolicy, string? spinCount, bool openMpLoaded)
+    /// <summary>
+    /// What to do, from the platform, the application's switch, the native values of the two variables and whether
+    /// OpenMP is loaded.
+    /// </summary>
+    internal static OpenMpSetup Decide(bool isLinux, bool switchedOff, string? waitPolicy, string? spinCount, bool openMpLoaded)
     {
         if (!isLinux) return OpenMpSetup.NotLinux;
+        if (switchedOff) return OpenMpSetup.SwitchedOff;
         if (!string.IsNullOrEmpty(waitPolicy) || !string.IsNullOrEmpty(spinCount)) return OpenMpSetup.ApplicationChoice;
         return openMpLoaded ? OpenMpSetup.TooLate : OpenMpSetup.Applied;
     }
@@ -94,7 +107,8 @@ internal static class OpenMpWaitPolicy
     private static OpenMpSetup Apply()
     {
         if (!OperatingSystem.IsLinux()) return OpenMpSetup.NotLinux;
-        var decision = Decide(isLinux: true, NativeEnvironment.Get(WaitPolicyVariable), NativeEnvironment.Get(SpinCountVariable), IsOpenMpLoaded());
+        var switchedOff = AppContext.TryGetSwitch(LeaveAloneSwitch, out var leaveAlone) && leaveAlone;
+        var decision = Decide(isLinux: true, switchedOff, NativeEnvironment.Get(WaitPolicyVariable), NativeEnvironment.Get(SpinCountVariable), IsOpenMpLoaded());
         if (decision != OpenMpSetup.Applied) return decision;
         return NativeEnvironment.Set(SpinCountVariable, SpinCount) && NativeEnvironment.Set(WaitPolicyVariable, Passive)
             ? OpenMpSetup.Applied : OpenMpSetup.Failed;

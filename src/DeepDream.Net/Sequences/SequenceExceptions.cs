@@ -31,19 +31,3 @@ public class FrameSinkException : DeepDreamException
     /// <param name="innerException">The cause.</param>
     public FrameSinkException(string message, Exception? innerException) : base(message, innerException) { }
 }
-
-/// <summary>A program or native library a feature needs is missing: ffmpeg/ffprobe, OpenCV's native library, or TorchSharp's native backend (no TorchSharp-cpu or CUDA backend package referenced).</summary>
-public class DependencyMissingException : DeepDreamException
-{
-    /// <summary>Creates the exception.</summary>
-    public DependencyMissingException() { }
-
-    /// <summary>Creates the exception with a message that says how to install what is missing.</summary>
-    /// <param name="message">The message.</param>
-    public DependencyMissingException(string message) : base(message) { }
-
-    /// <summary>Creates the exception with a message and its cause.</summary>
-    /// <param name="message">The message.</param>
-    /// <param name="innerException">The cause.</param>
-    public DependencyMissingException(string message, Exception? innerException) : base(message, innerException) { }
-}

@@ -108,7 +108,14 @@ internal static class CliProcess
     public static Process Start(bool redirectInput, params string[] args) => Start(redirectInput, new Dictionary<string, string?>(), args);
 
     /// <summary>Starts <c>deepdream ARGS</c> with these environment variables changed (null: removed).</summary>
-    public static Process Start(bool redirectInput, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static Process Start(bool redirectInput, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Start(redirectInput, environment, runtimeConfig: null, args);
+
+    /// <summary>
+    /// Starts <c>deepdream ARGS</c> with these environment variables changed and, when <paramref name="runtimeConfig"/>
+    /// is given, that runtimeconfig.json instead of the tool's own (<c>dotnet exec --runtimeconfig</c>): AppContext switches.
+    /// </summary>
+    public static Process Start(bool redirectInput, IReadOnlyDictionary<string, string?> environment, string? runtimeConfig, string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -117,6 +124,12 @@ internal static class CliProcess
             RedirectStandardInput = redirectInput,
             UseShellExecute = false,
         };
+        if (runtimeConfig is not null)
+        {
+            info.ArgumentList.Add("exec");
+            info.ArgumentList.Add("--runtimeconfig");
+            info.ArgumentList.Add(runtimeConfig);
+        }
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "deepdream.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (name, value) in environment)

@@ -16,17 +16,21 @@ public sealed class OpenMpWaitPolicyTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     [Theory]
-    [InlineData(false, null, null, false, "NotLinux")]
-    [InlineData(false, null, null, true, "NotLinux")]
-    [InlineData(true, null, null, false, "Applied")]
-    [InlineData(true, "", "", false, "Applied")]
-    [InlineData(true, null, null, true, "TooLate")]
-    [InlineData(true, "ACTIVE", null, false, "ApplicationChoice")]
-    [InlineData(true, "passive", null, true, "ApplicationChoice")]
-    [InlineData(true, null, "300000", false, "ApplicationChoice")]
-    public void Decide_KeepsTheApplicationsChoice_AndActsOnlyBeforeOpenMpLoads(bool isLinux, string? waitPolicy, string? spinCount,
-        bool loaded, string expected) =>
-        Assert.Equal(Enum.Parse<OpenMpSetup>(expected), OpenMpWaitPolicy.Decide(isLinux, waitPolicy, spinCount, loaded));
+    [InlineData(false, false, null, null, false, "NotLinux")]
+    [InlineData(false, false, null, null, true, "NotLinux")]
+    [InlineData(false, true, null, null, false, "NotLinux")]
+    [InlineData(true, false, null, null, false, "Applied")]
+    [InlineData(true, false, "", "", false, "Applied")]
+    [InlineData(true, false, null, null, true, "TooLate")]
+    [InlineData(true, false, "ACTIVE", null, false, "ApplicationChoice")]
+    [InlineData(true, false, "passive", null, true, "ApplicationChoice")]
+    [InlineData(true, false, null, "300000", false, "ApplicationChoice")]
+    [InlineData(true, true, null, null, false, "SwitchedOff")]
+    [InlineData(true, true, "ACTIVE", null, false, "SwitchedOff")]
+    [InlineData(true, true, null, null, true, "SwitchedOff")]
+    public void Decide_KeepsTheApplicationsChoice_AndActsOnlyBeforeOpenMpLoads(bool isLinux, bool switchedOff, string? waitPolicy,
+        string? spinCount, bool loaded, string expected) =>
+        Assert.Equal(Enum.Parse<OpenMpSetup>(expected), OpenMpWaitPolicy.Decide(isLinux, switchedOff, waitPolicy, spinCount, loaded));
 
     [Fact]
     public void NativeEnvironment_SetsWhatNativeCodeReads_WhichDotNetsCopyDoesNotSee()
@@ -77,8 +81,22 @@ public sealed class OpenMpWaitPolicyTests : IDisposable
         Assert.Contains("GOMP_SPINCOUNT = '30000000000'", stderr);
     }
 
+    [Fact]
+    public async Task AHostApp_WithTheLeaveAloneSwitch_KeepsLibgompsDefaults()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        // The tool's runtimeconfig.json with the switch added, as <RuntimeHostConfigurationOption> in a project file writes it;
+        // libgomp then runs with its own default spin count (and no wait policy of ours).
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "deepdream.runtimeconfig.json")))!;
+        config["runtimeOptions"]!["configProperties"]![OpenMpWaitPolicy.LeaveAloneSwitch] = true;
+        var path = _cli.PathOf("switched.runtimeconfig.json");
+        File.WriteAllText(path, config.ToJsonString());
+        var stderr = await DreamWithOpenMpDisplay(waitPolicy: null, runtimeConfig: path);
+        Assert.Contains("GOMP_SPINCOUNT = '300000'", stderr);
+    }
+
     /// <summary>A one-step dream in a child process (the deepdream tool: it sets nothing about OpenMP itself); returns stderr.</summary>
-    private async Task<string> DreamWithOpenMpDisplay(string? waitPolicy)
+    private async Task<string> DreamWithOpenMpDisplay(string? waitPolicy, string? runtimeConfig = null)
     {
         var input = _cli.WriteNoise("in.png", 64, 64);
         var environment = new Dictionary<string, string?>
@@ -87,8 +105,8 @@ public sealed class OpenMpWaitPolicyTests : IDisposable
             [OpenMpWaitPolicy.WaitPolicyVariable] = waitPolicy,
             [OpenMpWaitPolicy.SpinCountVariable] = null,
         };
-        using var process = CliProcess.Start(redirectInput: false, environment,
-            "dream", input, "-o", _cli.PathOf("out.png"), "--octaves", "1", "--steps", "1", "--seed", "1");
+        using var process = CliProcess.Start(redirectInput: false, environment, runtimeConfig, [
+            "dream", input, "-o", _cli.PathOf("out.png"), "--octaves", "1", "--steps", "1", "--seed", "1"]);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Patience);
