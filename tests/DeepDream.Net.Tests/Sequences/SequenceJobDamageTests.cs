@@ -91,6 +91,20 @@ public sealed class SequenceJobDamageTests : IDisposable
     }
 
     [Fact]
+    public async Task FrameWithADamagedHeader_IsMadeAgain_AndTheNoteKeepsTheDecodersReasonWhole()
+    {
+        var folder = _cli.PathOf("frames");
+        using (var job = SequenceJob.Open(folder, Describe())) await Make(job, 2);
+        var second = Path.Combine(folder, FrameFolder.FrameName(1));
+        var bytes = File.ReadAllBytes(second);
+        bytes[29] ^= 0xFF; // the IHDR chunk's CRC (8 signature + 4 length + 4 type + 13 data): the decoder says "CRC Error. ..."
+        File.WriteAllBytes(second, bytes);
+        using var reopened = SequenceJob.Open(folder, Describe());
+        Assert.Equal(1, reopened.FramesDone);
+        Assert.Matches(@"^frame-000002\.png does not load \('.+' cannot be read as an image: its header is damaged \(CRC Error[^()]*\)\); it is made again$", reopened.RejectedFrame);
+    }
+
+    [Fact]
     public async Task TruncatedFrame_InTheCli_IsNoted_AndTheRunFinishes()
     {
         var input = _cli.WriteNoise("in.png", 40, 32);

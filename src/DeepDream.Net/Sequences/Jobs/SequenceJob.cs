@@ -329,8 +329,21 @@ public sealed class SequenceJob : IDisposable
         }
         catch (Exception e) when (e is ImageLoadException or IOException or UnauthorizedAccessException)
         {
-            return e.Message.Split(". ")[0].TrimEnd('.'); // the reason, without the loader's advice for images of one's own
+            return FirstSentence(e.Message); // the reason, without the loader's advice for images of one's own
         }
+    }
+
+    /// <summary>The first sentence of <paramref name="message"/>, without its period; a period inside parentheses (a decoder's own message) does not end it.</summary>
+    private static string FirstSentence(string message)
+    {
+        var depth = 0;
+        for (var i = 0; i < message.Length - 1; i++)
+        {
+            if (message[i] == '(') depth++;
+            else if (message[i] == ')') depth = Math.Max(0, depth - 1);
+            else if (depth == 0 && message[i] == '.' && message[i + 1] == ' ') return message[..i];
+        }
+        return message.TrimEnd('.');
     }
 
     /// <summary>Removes temporary files a killed run left behind (<c>.NAME.RANDOM.tmp</c>).</summary>
