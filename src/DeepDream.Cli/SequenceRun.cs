@@ -98,10 +98,10 @@ internal sealed class SequenceRun
         }
     }
 
-    /// <summary>Opens the job, telling the user when it resumes.</summary>
-    public SequenceJob OpenJob(JobDescription description)
+    /// <summary>Opens the job for frames of <paramref name="width"/> x <paramref name="height"/>, telling the user when it resumes.</summary>
+    public SequenceJob OpenJob(JobDescription description, int width, int height)
     {
-        var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart);
+        var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart, (width, height));
         if (job.RejectedFrame is { } rejected && !_dream.Quiet) _context.Error.WriteLine("note: " + rejected + ".");
         if (job.FramesDone > 0 && !_dream.Quiet)
             _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}, continuing with their seed {job.Description.Settings.GetValueOrDefault("seed")}");

@@ -64,7 +64,7 @@ internal static class VideoCommand
             ["blend"] = blend.ToString(CultureInfo.InvariantCulture),
             ["flow"] = opticalFlow?.Name ?? FlowChoice.None,
         });
-        using var job = run.OpenJob(new JobDescription("video", identity, settings));
+        using var job = run.OpenJob(new JobDescription("video", identity, settings), source.Width, source.Height);
         try
         {
             var firstFrame = job.FramesDone;

@@ -64,7 +64,7 @@ internal static class ZoomCommand
             ["rotate"] = motion.RotationDegrees.ToString(CultureInfo.InvariantCulture),
             ["pan"] = string.Create(CultureInfo.InvariantCulture, $"{motion.PanX},{motion.PanY}"),
         });
-        using var job = run.OpenJob(new JobDescription("zoom", JobDescription.IdentifyFile(input.Path), settings));
+        using var job = run.OpenJob(new JobDescription("zoom", JobDescription.IdentifyFile(input.Path), settings), input.Rgb.Width, input.Rgb.Height);
         try
         {
             var firstFrame = Math.Min(job.FramesDone, frameCount);

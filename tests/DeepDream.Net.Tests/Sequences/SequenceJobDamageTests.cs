@@ -3,6 +3,7 @@ using DeepDream.Sequences.Jobs;
 using DeepDream.Sequences.Media;
 using DeepDream.Tests.Cli;
 using DeepDream.Tests.TestSupport;
+using SixLabors.ImageSharp;
 
 using static DeepDream.Tests.Sequences.TestJobs;
 
@@ -102,6 +103,33 @@ public sealed class SequenceJobDamageTests : IDisposable
         using var reopened = SequenceJob.Open(folder, Describe());
         Assert.Equal(1, reopened.FramesDone);
         Assert.Matches(@"^frame-000002\.png does not load \('.+' cannot be read as an image: its header is damaged \(CRC Error[^()]*\)\); it is made again$", reopened.RejectedFrame);
+    }
+
+    [Fact]
+    public async Task FrameOfAnotherSize_IsMadeAgain_WithTheFramesAfterIt_WhenTheJobKnowsItsFrameSize()
+    {
+        var folder = _cli.PathOf("frames");
+        using (var job = SequenceJob.Open(folder, Describe())) await Make(job, 3);
+        using (var replaced = TestImages.Noise(10, 8)) replaced.SaveAsPng(Path.Combine(folder, FrameFolder.FrameName(1)));
+        using (var unaware = SequenceJob.Open(folder, Describe())) Assert.Equal(3, unaware.FramesDone); // no size given: any size is taken
+        using var job2 = SequenceJob.Open(folder, Describe(), restart: false, frameSize: (12, 8));
+        Assert.Equal(1, job2.FramesDone);
+        Assert.Equal("frame-000002.png is 10x8, not the 12x8 of this job's frames; it is made again", job2.RejectedFrame);
+        Assert.False(File.Exists(Path.Combine(folder, FrameFolder.FrameName(2))));
+    }
+
+    [Fact]
+    public async Task FrameReplacedByHandWithAnotherSize_InTheCli_IsMadeAgain_NotAnInternalError()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var gif = _cli.PathOf("z.gif");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "3", "--keep-frames")).ExitCode);
+        _cli.WriteNoise("z.gif.frames/" + FrameFolder.FrameName(2), 30, 20); // the GIF encoder refused it: exit 1
+        var result = await Tiny("zoom", input, "-o", gif, "--frames", "4");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("note: frame-000003.png is 30x20, not the 40x32 of this job's frames; it is made again.", result.Stderr);
+        using var image = SixLabors.ImageSharp.Image.Load(gif);
+        Assert.Equal((4, 40, 32), (image.Frames.Count, image.Width, image.Height));
     }
 
     [Fact]

@@ -92,7 +92,13 @@ public sealed class SequenceJob : IDisposable
     /// <exception cref="SequenceJobMismatchException">The folder holds a job with another description (and not <paramref name="restart"/>).</exception>
     /// <exception cref="FrameSinkException">The folder cannot be created or written, holds frames without a readable manifest
     /// (missing, damaged, or not a regular file), its lock file is a symbolic link, or it is in use by another run.</exception>
-    public static SequenceJob Open(string folder, JobDescription description, bool restart = false)
+    public static SequenceJob Open(string folder, JobDescription description, bool restart = false) => Open(folder, description, restart, frameSize: null);
+
+    /// <summary>
+    /// <see cref="Open(string, JobDescription, bool)"/> for frames of a known size: a finished frame of another size (a
+    /// frame replaced by hand) is made again, with the frames after it, like one that does not load.
+    /// </summary>
+    internal static SequenceJob Open(string folder, JobDescription description, bool restart, (int Width, int Height)? frameSize)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(description);
@@ -123,7 +129,7 @@ public sealed class SequenceJob : IDisposable
                     throw new SequenceJobMismatchException(
                         $"The frame folder '{full}' holds {done} frame(s) made with other settings ({string.Join("; ", differences)}); start over to discard them, or choose another output.");
                 }
-                if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest, out rejected);
+                if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest, frameSize, out rejected);
             }
             else if (!restart && FrameFiles(full).Select(f => Path.GetFileName(f.Path)).Order(StringComparer.Ordinal).FirstOrDefault() is { } first)
             {
@@ -192,7 +198,7 @@ public sealed class SequenceJob : IDisposable
 
     /// <summary>
     /// Brings the manifest up to date and releases the job's lock (the frames and the manifest stay). A job folder that
-    /// <see cref="Open"/> created and that got no finished frame is removed again, so an early failure leaves nothing.
+    /// <see cref="Open(string, JobDescription, bool)"/> created and that got no finished frame is removed again, so an early failure leaves nothing.
     /// </summary>
     public void Dispose()
     {
@@ -297,9 +303,10 @@ public sealed class SequenceJob : IDisposable
     /// The frames whose files are present and pass the image checks, up to the first missing or failing one. A frame file
     /// is complete once it exists (it is renamed into place), so one written just before a kill that left no manifest
     /// record is kept too (its timing unknown); one that does not load (cut off by a full disk, damaged, replaced by a
-    /// FIFO) ends the prefix and is made again, with <paramref name="rejected"/> saying why.
+    /// FIFO) or is not <paramref name="frameSize"/> (replaced by hand) ends the prefix and is made again, with
+    /// <paramref name="rejected"/> saying why.
     /// </summary>
-    private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest, out string? rejected)
+    private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest, (int Width, int Height)? frameSize, out string? rejected)
     {
         rejected = null;
         var recorded = (manifest.Frames ?? []).ToDictionary(f => f!.Index!.Value, f => new JobFrame(f!.Index!.Value, f.Seed, f.Seconds));
@@ -307,9 +314,9 @@ public sealed class SequenceJob : IDisposable
         while (File.Exists(Path.Combine(folder, FrameFolder.FrameName(frames.Count))))
         {
             var name = FrameFolder.FrameName(frames.Count);
-            if (FrameProblem(Path.Combine(folder, name)) is { } problem)
+            if (FrameProblem(Path.Combine(folder, name), frameSize) is { } problem)
             {
-                rejected = $"{name} does not load ({problem}); it is made again";
+                rejected = $"{name} {problem}; it is made again";
                 break;
             }
             frames.Add(recorded.GetValueOrDefault(frames.Count) ?? new JobFrame(frames.Count, null, null));
@@ -317,19 +324,24 @@ public sealed class SequenceJob : IDisposable
         return frames;
     }
 
-    /// <summary>Why a frame file would not load (the loader's checks short of decoding), or null.</summary>
-    private static string? FrameProblem(string path)
+    /// <summary>
+    /// What is wrong with a frame file (<c>does not load (…)</c> by the loader's checks short of decoding, or <c>is WxH …</c>
+    /// when it is not <paramref name="frameSize"/>), or null.
+    /// </summary>
+    private static string? FrameProblem(string path, (int Width, int Height)? frameSize)
     {
-        if (SourceFiles.NotRegularFile(path) is { } why) return why;
+        if (SourceFiles.NotRegularFile(path) is { } why) return $"does not load ({why})";
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            ImageLoader.Inspect(stream, path, new ImageLoadOptions(), []);
-            return null;
+            var (info, _, _) = ImageLoader.Inspect(stream, path, new ImageLoadOptions(), []);
+            return frameSize is { } size && (info.Width, info.Height) != size
+                ? $"is {info.Width}x{info.Height}, not the {size.Width}x{size.Height} of this job's frames"
+                : null;
         }
         catch (Exception e) when (e is ImageLoadException or IOException or UnauthorizedAccessException)
         {
-            return FirstSentence(e.Message); // the reason, without the loader's advice for images of one's own
+            return $"does not load ({FirstSentence(e.Message)})"; // the reason, without the loader's advice for images of one's own
         }
     }
 
