@@ -29,7 +29,7 @@ internal static class BatchDream
         var folder = Path.GetFullPath(outputFolder);
         if (File.Exists(folder) || ImageIO.IsSupportedExtension(folder))
             throw new UsageException($"Several inputs are written into a folder, but -o '{outputFolder}' names a file; give a folder such as -o dreams.");
-        var items = Plan(inputs, folder);
+        var items = Plan(inputs, folder, dream.Guide);
         try
         {
             Directory.CreateDirectory(folder);
@@ -101,8 +101,11 @@ internal static class BatchDream
         return Task.FromResult(failures > 0 ? ExitCodes.File : ExitCodes.Success);
     }
 
-    /// <summary>The inputs in order (a folder's images sorted by name) with their output paths; two inputs may not share an output name.</summary>
-    internal static List<(string Input, string Output)> Plan(string[] inputs, string folder)
+    /// <summary>
+    /// The inputs in order (a folder's images sorted by name) with their output paths; two inputs may not share an output
+    /// name, and no output may replace an input or the <paramref name="guide"/> image.
+    /// </summary>
+    internal static List<(string Input, string Output)> Plan(string[] inputs, string folder, string? guide = null)
     {
         var files = new List<string>();
         foreach (var input in inputs)
@@ -124,9 +127,10 @@ internal static class BatchDream
         }
         if (files.Count == 0) throw new FileAccessException($"No images found in {string.Join(", ", inputs)}; give image files or folders holding .png/.jpg/... images.");
         // Every file the batch writes is checked against every input, links followed: an image written early must not
-        // replace a later input (one reached through a link), nor the manifest an input named like it.
+        // replace a later input (one reached through a link) or the --guide image, nor the manifest an input named like it.
         var read = new Dictionary<string, string>(SourceFiles.PathComparer);
         foreach (var file in files) read.TryAdd(SourceFiles.Resolve(file), file);
+        var guideAt = guide is not null && File.Exists(guide) ? SourceFiles.Resolve(guide) : null;
         if (read.GetValueOrDefault(SourceFiles.Resolve(Path.Combine(folder, ManifestName))) is { } named)
             throw new UsageException($"The input '{named}' is the batch's {ManifestName} in '{folder}', which the batch writes; choose another -o folder.");
         var plan = new List<(string, string)>();
@@ -135,12 +139,15 @@ internal static class BatchDream
         {
             var extension = ImageIO.IsSupportedExtension(file) ? Path.GetExtension(file) : ".png";
             var output = Path.Combine(folder, Path.GetFileNameWithoutExtension(file) + extension);
-            if (read.GetValueOrDefault(SourceFiles.Resolve(output)) is { } replaced)
+            var target = SourceFiles.Resolve(output);
+            if (read.GetValueOrDefault(target) is { } replaced)
             {
                 throw new UsageException(replaced == file
                     ? $"Writing '{output}' would replace its input; choose another -o folder."
                     : $"Writing '{output}' would replace the input '{replaced}'; choose another -o folder.");
             }
+            if (guideAt is not null && SourceFiles.PathComparer.Equals(target, guideAt))
+                throw new UsageException($"Writing '{output}' would replace the --guide image '{guide}'; choose another -o folder.");
             if (!seen.TryAdd(output, file)) throw new UsageException($"'{seen[output]}' and '{file}' would both be written to '{output}'; rename one of them.");
             plan.Add((file, output));
         }

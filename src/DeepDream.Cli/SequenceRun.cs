@@ -81,20 +81,28 @@ internal sealed class SequenceRun
 
     /// <summary>
     /// Refuses an output, or a job folder, that is the input itself once paths are resolved (<c>./frames/</c>, a symbolic
-    /// link to the input, the same file), and an input that is one of the files the job replaces or deletes in its folder
-    /// (<c>frames/frame-000001.png</c>, spelled any way or linked): writing there would replace or delete the input.
+    /// link to the input, the same file), and an input — or the --guide image, or one of <paramref name="files"/> (a frame
+    /// folder's frames) — that is one of the files the job replaces or deletes in its folder (<c>frames/frame-000001.png</c>,
+    /// spelled any way or linked): writing there would replace or delete it.
     /// </summary>
     /// <exception cref="UsageException">The output or the job folder is the input, or holds it as a file of the job.</exception>
-    public void RefuseInputAsOutput(string input)
+    public void RefuseInputAsOutput(string input, IEnumerable<string>? files = null)
     {
+        if (_dream.Guide is { } guide) RefuseOwnedByJob(guide, "--guide image");
+        foreach (var file in files ?? []) RefuseOwnedByJob(file, "input");
         if (SourceFiles.SameLocation(_sequence.JobFolder, input))
             throw new UsageException($"The output folder is the input folder ('{input}'); write the dreamed frames to another folder.");
         if (SourceFiles.SameLocation(_sequence.Output, input))
             throw new UsageException($"The output '{_sequence.Output}' is the input itself; writing it would replace the input. Choose another -o path.");
-        if (SequenceJob.OwnedEntry(_sequence.JobFolder, input) is { } name)
+        RefuseOwnedByJob(input, "input");
+    }
+
+    private void RefuseOwnedByJob(string path, string what)
+    {
+        if (SequenceJob.OwnedEntry(_sequence.JobFolder, path) is { } name)
         {
             throw new UsageException(
-                $"The input '{input}' is {name} in the frame folder '{_sequence.JobFolder}', which this run replaces or deletes; copy the input out of that folder first, or choose another -o path.");
+                $"The {what} '{path}' is {name} in the frame folder '{_sequence.JobFolder}', which this run replaces or deletes; copy it out of that folder first, or choose another -o path.");
         }
     }
 

@@ -123,7 +123,7 @@ public sealed class SequenceInputGuardTests : IDisposable
                 var what = $"{from} -> {to} restart={restart}: {result}";
                 Assert.True(result.ExitCode == 2, what);
                 Assert.Single(result.Stderr.Trim().Split('\n'));
-                Assert.Matches(@"^error: The input '.+' is frame-00000[12]\.png in the frame folder '.+', which this run replaces or deletes; copy the input out of that folder first", result.Stderr);
+                Assert.Matches(@"^error: The input '.+' is frame-00000[12]\.png in the frame folder '.+', which this run replaces or deletes; copy it out of that folder first", result.Stderr);
                 Assert.Equal(before, Hashes(frames));
                 Assert.Equal(beforeGif, Hashes(gif + ".frames"));
             }
@@ -145,6 +145,40 @@ public sealed class SequenceInputGuardTests : IDisposable
         }
         Assert.Equal(before, File.ReadAllBytes(input));
         Assert.Equal(["frame-000001.png"], Directory.GetFileSystemEntries(_cli.PathOf("mine")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Zoom_GuideThatIsAFrameOfTheJob_AndVideo_FrameLinkedIntoTheJobFolder_AreRefused_AndKeepTheirBytes()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var frames = _cli.PathOf("out");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
+        var before = Hashes(frames);
+        var guided = await Tiny("zoom", input, "-o", frames, "--frames", "2", "--guide", Path.Combine(frames, "frame-000002.png"), "--restart");
+        Assert.True(guided.ExitCode == 2, guided.ToString());
+        Assert.Contains("error: The --guide image '" + Path.Combine(frames, "frame-000002.png") + "' is frame-000002.png in the frame folder", guided.Stderr);
+        var folder = Directory.CreateDirectory(_cli.PathOf("clip")).FullName;
+        File.CreateSymbolicLink(Path.Combine(folder, "0001.png"), Path.Combine(frames, "frame-000001.png"));
+        File.CreateSymbolicLink(Path.Combine(folder, "0002.png"), Path.Combine(frames, "frame-000002.png"));
+        var video = await Tiny("video", folder, "-o", frames, "--flow", "none", "--restart");
+        Assert.True(video.ExitCode == 2, video.ToString());
+        Assert.Contains($"error: The input '{Path.Combine(folder, "0001.png")}' is frame-000001.png in the frame folder", video.Stderr);
+        Assert.Equal(before, Hashes(frames));
+    }
+
+    [Fact]
+    public async Task Batch_OutputThatWouldReplaceTheGuideImage_IsRefused_AndTheGuideKeepsItsBytes()
+    {
+        Directory.CreateDirectory(_cli.PathOf("out"));
+        var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
+        var b = _cli.WriteNoise("b.png", 40, 32, seed: 2);
+        var guide = _cli.WriteNoise("out/b.png", 40, 32, seed: 3);
+        var before = File.ReadAllBytes(guide);
+        var result = await Tiny("dream", a, b, "-o", _cli.PathOf("out"), "--guide", guide);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"Writing '{guide}' would replace the --guide image '{guide}'", result.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(guide));
+        Assert.Equal(["b.png"], Directory.GetFileSystemEntries(_cli.PathOf("out")).Select(Path.GetFileName));
     }
 
     [Fact]
