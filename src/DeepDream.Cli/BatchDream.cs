@@ -9,11 +9,15 @@ namespace DeepDream.Cli;
 /// <c>deepdream dream A.jpg B.jpg DIR ... -o FOLDER</c>: many images with one loaded model, in order, each written into
 /// the folder as soon as it is done (<c>NAME.ext</c>, the input's format when it can be written, else PNG). A small
 /// manifest (<see cref="ManifestName"/>) holds the settings, so a rerun after a kill skips the images already written, and
-/// refuses (unless --restart) when the settings changed.
+/// refuses (unless --restart) when the settings changed. A lock file (<see cref="LockName"/>) keeps a second run out of the
+/// folder while one writes.
 /// </summary>
 internal static class BatchDream
 {
     public const string ManifestName = "deepdream-batch.json";
+
+    /// <summary>The lock file held while a run writes into the folder.</summary>
+    public const string LockName = ".deepdream-batch.lock";
 
     /// <summary>Several inputs, or one folder.</summary>
     public static bool IsBatch(string[] inputs) => inputs.Length > 1 || Directory.Exists(inputs[0]);
@@ -25,7 +29,7 @@ internal static class BatchDream
         var folder = Path.GetFullPath(outputFolder);
         if (File.Exists(folder) || ImageIO.IsSupportedExtension(folder))
             throw new UsageException($"Several inputs are written into a folder, but -o '{outputFolder}' names a file; give a folder such as -o dreams.");
-        var items = Plan(inputs, folder);
+        var items = Plan(inputs, folder, dream.Guide);
         try
         {
             Directory.CreateDirectory(folder);
@@ -35,6 +39,7 @@ internal static class BatchDream
             throw new FileAccessException($"Cannot create the output folder '{folder}': {e.Message}", e);
         }
         ImageIO.CheckWritable(folder, "output folder");
+        using var folderLock = FolderLock.Take(folder, LockName); // one run at a time: two would mix their settings' images
         var manifestPath = Path.Combine(folder, ManifestName);
         var stored = restart ? null : JobDescription.TryLoad(manifestPath);
         var seed = dream.Seed ?? (stored?.Settings.GetValueOrDefault("seed") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var earlier) ? earlier : dream.ChooseSeed(context));
@@ -96,8 +101,11 @@ internal static class BatchDream
         return Task.FromResult(failures > 0 ? ExitCodes.File : ExitCodes.Success);
     }
 
-    /// <summary>The inputs in order (a folder's images sorted by name) with their output paths; two inputs may not share an output name.</summary>
-    internal static List<(string Input, string Output)> Plan(string[] inputs, string folder)
+    /// <summary>
+    /// The inputs in order (a folder's images sorted by name) with their output paths; two inputs may not share an output
+    /// name, and no output may replace an input or the <paramref name="guide"/> image.
+    /// </summary>
+    internal static List<(string Input, string Output)> Plan(string[] inputs, string folder, string? guide = null)
     {
         var files = new List<string>();
         foreach (var input in inputs)
@@ -118,13 +126,28 @@ internal static class BatchDream
             }
         }
         if (files.Count == 0) throw new FileAccessException($"No images found in {string.Join(", ", inputs)}; give image files or folders holding .png/.jpg/... images.");
+        // Every file the batch writes is checked against every input, links followed: an image written early must not
+        // replace a later input (one reached through a link) or the --guide image, nor the manifest an input named like it.
+        var read = new Dictionary<string, string>(SourceFiles.PathComparer);
+        foreach (var file in files) read.TryAdd(SourceFiles.Resolve(file), file);
+        var guideAt = guide is not null && File.Exists(guide) ? SourceFiles.Resolve(guide) : null;
+        if (read.GetValueOrDefault(SourceFiles.Resolve(Path.Combine(folder, ManifestName))) is { } named)
+            throw new UsageException($"The input '{named}' is the batch's {ManifestName} in '{folder}', which the batch writes; choose another -o folder.");
         var plan = new List<(string, string)>();
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var file in files)
         {
             var extension = ImageIO.IsSupportedExtension(file) ? Path.GetExtension(file) : ".png";
             var output = Path.Combine(folder, Path.GetFileNameWithoutExtension(file) + extension);
-            if (SourceFiles.SameLocation(output, file)) throw new UsageException($"Writing '{output}' would replace its input; choose another -o folder.");
+            var target = SourceFiles.Resolve(output);
+            if (read.GetValueOrDefault(target) is { } replaced)
+            {
+                throw new UsageException(replaced == file
+                    ? $"Writing '{output}' would replace its input; choose another -o folder."
+                    : $"Writing '{output}' would replace the input '{replaced}'; choose another -o folder.");
+            }
+            if (guideAt is not null && SourceFiles.PathComparer.Equals(target, guideAt))
+                throw new UsageException($"Writing '{output}' would replace the --guide image '{guide}'; choose another -o folder.");
             if (!seen.TryAdd(output, file)) throw new UsageException($"'{seen[output]}' and '{file}' would both be written to '{output}'; rename one of them.");
             plan.Add((file, output));
         }

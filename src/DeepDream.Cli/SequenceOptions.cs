@@ -51,7 +51,7 @@ internal sealed class SequenceOptions
     /// <summary>Validates the options; throws <see cref="UsageException"/>.</summary>
     public SequenceOptionValues Read(ParseResult result)
     {
-        var output = Path.GetFullPath(result.GetRequiredValue(Output));
+        var output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(result.GetRequiredValue(Output))); // out/ names the folder out
         var extension = Path.GetExtension(output).ToLowerInvariant();
         var kind = extension switch
         {

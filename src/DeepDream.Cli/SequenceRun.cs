@@ -81,21 +81,35 @@ internal sealed class SequenceRun
 
     /// <summary>
     /// Refuses an output, or a job folder, that is the input itself once paths are resolved (<c>./frames/</c>, a symbolic
-    /// link to the input, the same file): writing there would replace or delete the input.
+    /// link to the input, the same file), and an input — or the --guide image, or one of <paramref name="files"/> (a frame
+    /// folder's frames) — that is one of the files the job replaces or deletes in its folder (<c>frames/frame-000001.png</c>,
+    /// spelled any way or linked): writing there would replace or delete it.
     /// </summary>
-    /// <exception cref="UsageException">The output or the job folder is the input.</exception>
-    public void RefuseInputAsOutput(string input)
+    /// <exception cref="UsageException">The output or the job folder is the input, or holds it as a file of the job.</exception>
+    public void RefuseInputAsOutput(string input, IEnumerable<string>? files = null)
     {
+        if (_dream.Guide is { } guide) RefuseOwnedByJob(guide, "--guide image");
+        foreach (var file in files ?? []) RefuseOwnedByJob(file, "input");
         if (SourceFiles.SameLocation(_sequence.JobFolder, input))
             throw new UsageException($"The output folder is the input folder ('{input}'); write the dreamed frames to another folder.");
         if (SourceFiles.SameLocation(_sequence.Output, input))
             throw new UsageException($"The output '{_sequence.Output}' is the input itself; writing it would replace the input. Choose another -o path.");
+        RefuseOwnedByJob(input, "input");
     }
 
-    /// <summary>Opens the job, telling the user when it resumes.</summary>
-    public SequenceJob OpenJob(JobDescription description)
+    private void RefuseOwnedByJob(string path, string what)
     {
-        var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart);
+        if (SequenceJob.OwnedEntry(_sequence.JobFolder, path) is { } name)
+        {
+            throw new UsageException(
+                $"The {what} '{path}' is {name} in the frame folder '{_sequence.JobFolder}', which this run replaces or deletes; copy it out of that folder first, or choose another -o path.");
+        }
+    }
+
+    /// <summary>Opens the job for frames of <paramref name="width"/> x <paramref name="height"/>, telling the user when it resumes.</summary>
+    public SequenceJob OpenJob(JobDescription description, int width, int height)
+    {
+        var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart, (width, height));
         if (job.RejectedFrame is { } rejected && !_dream.Quiet) _context.Error.WriteLine("note: " + rejected + ".");
         if (job.FramesDone > 0 && !_dream.Quiet)
             _context.Error.WriteLine($"resuming: {job.FramesDone} frame(s) already in {job.Folder}, continuing with their seed {job.Description.Settings.GetValueOrDefault("seed")}");
@@ -215,19 +229,31 @@ internal sealed class SequenceRun
         }
     }
 
-    /// <summary>Removes the job folder after a GIF or video was written (unless --keep-frames); prints the summary and the JSON report.</summary>
-    public void Finish(SequenceJob job, string command, string input, int width, int height, FrameRate rate, int firstFrame, int seed, double loadSeconds, Stopwatch total)
+    /// <summary>
+    /// Removes the job folder after a GIF or video was written (unless --keep-frames, or when it holds frames past the
+    /// <paramref name="frames"/> written: a rerun asking for fewer frames than an earlier one made keeps them); prints the
+    /// summary and the JSON report.
+    /// </summary>
+    public void Finish(SequenceJob job, string command, string input, int width, int height, FrameRate rate, int frames, int firstFrame, int seed, double loadSeconds,
+        Stopwatch total)
     {
-        var frames = job.Frames.Select(f => new SequenceReport.FrameInfo(f.Index, f.Seed, f.Seconds, f.Index < firstFrame)).ToList();
-        var report = new SequenceReport(command, Path.GetFullPath(input), _sequence.Output, job.Folder, width, height, rate.ToString(), job.FramesDone, firstFrame,
+        var records = job.Frames.Take(frames).Select(f => new SequenceReport.FrameInfo(f.Index, f.Seed, f.Seconds, f.Index < firstFrame)).ToList();
+        var report = new SequenceReport(command, Path.GetFullPath(input), _sequence.Output, job.Folder, width, height, rate.ToString(), frames, firstFrame,
             seed, job.Description.Settings,
-            new SequenceReport.TimingInfo(loadSeconds, _read, _prepare, _dreamSeconds, _write, _encode, _encodeBackground, total.Elapsed.TotalSeconds), frames);
-        if (_sequence.OutputKind != SequenceOutputKind.Folder && !_sequence.KeepFrames) job.Delete();
+            new SequenceReport.TimingInfo(loadSeconds, _read, _prepare, _dreamSeconds, _write, _encode, _encodeBackground, total.Elapsed.TotalSeconds), records);
+        var beyond = job.FramesDone - frames;
+        if (_sequence.OutputKind != SequenceOutputKind.Folder && !_sequence.KeepFrames && beyond <= 0) job.Delete();
         else job.Dispose();
+        if (beyond > 0 && !_dream.Quiet)
+        {
+            _context.Error.WriteLine(_sequence.OutputKind == SequenceOutputKind.Folder
+                ? $"note: {job.Folder} holds {job.FramesDone} frames from an earlier run, more than the {frames} asked for; none were removed."
+                : $"note: {job.Folder} holds {job.FramesDone} frames from an earlier run, more than the {frames} written; it is kept (--frames {job.FramesDone} writes them all).");
+        }
         if (!_dream.Quiet)
         {
             _context.Error.WriteLine(FormattableString.Invariant(
-                $"wrote {_sequence.Output} ({job.FramesDone} frames, {_written ?? $"{width}x{height}, {rate} fps"}) in {total.Elapsed.TotalSeconds:0.0} s"));
+                $"wrote {_sequence.Output} ({frames} frames, {_written ?? $"{width}x{height}, {rate} fps"}) in {total.Elapsed.TotalSeconds:0.0} s"));
         }
         if (_dream.Json)
         {

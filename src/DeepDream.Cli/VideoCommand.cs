@@ -55,6 +55,7 @@ internal static class VideoCommand
             "gif" => GifFrameSource.Open(full),
             _ => VideoFileSource.Open(ffmpeg!, full, cancellationToken),
         };
+        if (source is FrameFolder inputFrames) run.RefuseInputAsOutput(full, inputFrames.Files); // a frame may link into the job folder
         var opticalFlow = blend > 0 ? FlowChoice.Resolve(flowName, context, dream.Quiet) : null;
         var rate = sequence.FrameRate ?? source.FrameRate;
         var seed = SequenceOptions.ChooseSeed(dream, sequence, context);
@@ -64,7 +65,7 @@ internal static class VideoCommand
             ["blend"] = blend.ToString(CultureInfo.InvariantCulture),
             ["flow"] = opticalFlow?.Name ?? FlowChoice.None,
         });
-        using var job = run.OpenJob(new JobDescription("video", identity, settings));
+        using var job = run.OpenJob(new JobDescription("video", identity, settings), source.Width, source.Height);
         try
         {
             var firstFrame = job.FramesDone;
@@ -88,7 +89,7 @@ internal static class VideoCommand
             if (audio?.HasAudio == true && sequence.OutputKind != SequenceOutputKind.Video && !dream.Quiet)
                 context.Error.WriteLine("note: the input's audio is not kept in a GIF or frame folder; write a .mp4 or .webm to keep it.");
             run.Complete(output, cancellationToken);
-            run.Finish(job, "video", inputPath, source.Width, source.Height, rate, firstFrame, seed, loadSeconds, total);
+            run.Finish(job, "video", inputPath, source.Width, source.Height, rate, job.FramesDone, firstFrame, seed, loadSeconds, total);
             return ExitCodes.Success;
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)

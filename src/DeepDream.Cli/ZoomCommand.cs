@@ -64,7 +64,7 @@ internal static class ZoomCommand
             ["rotate"] = motion.RotationDegrees.ToString(CultureInfo.InvariantCulture),
             ["pan"] = string.Create(CultureInfo.InvariantCulture, $"{motion.PanX},{motion.PanY}"),
         });
-        using var job = run.OpenJob(new JobDescription("zoom", JobDescription.IdentifyFile(input.Path), settings));
+        using var job = run.OpenJob(new JobDescription("zoom", JobDescription.IdentifyFile(input.Path), settings), input.Rgb.Width, input.Rgb.Height);
         try
         {
             var firstFrame = Math.Min(job.FramesDone, frameCount);
@@ -85,7 +85,7 @@ internal static class ZoomCommand
                 await run.RunFramesAsync(job, frames, progress, output, cancellationToken).ConfigureAwait(false);
             }
             run.Complete(output, cancellationToken);
-            run.Finish(job, "zoom", inputPath, width, height, rate, firstFrame, seed, loadSeconds, total);
+            run.Finish(job, "zoom", inputPath, width, height, rate, Math.Min(job.FramesDone, frameCount), firstFrame, seed, loadSeconds, total);
             return ExitCodes.Success;
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)

@@ -52,6 +52,10 @@ internal static class SourceFiles
     /// </summary>
     public static bool SameLocation(string first, string second) => string.Equals(Resolve(first), Resolve(second), PathComparison);
 
+    /// <summary>Compares <see cref="Resolve(string)"/>d paths as <see cref="SameLocation"/> does (ignoring case where the file system does).</summary>
+    public static StringComparer PathComparer =>
+        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
     /// <summary>
     /// <paramref name="path"/> made absolute with every symbolic link along it followed (as <c>realpath</c> does; the part
     /// that does not exist is kept as written), without a trailing separator.

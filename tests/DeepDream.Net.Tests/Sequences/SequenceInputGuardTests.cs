@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using DeepDream.Cli;
+using DeepDream.Sequences.Jobs;
 using DeepDream.Sequences.Media;
 using DeepDream.Tests.Cli;
 
@@ -88,5 +90,140 @@ public sealed class SequenceInputGuardTests : IDisposable
             Assert.Contains("would replace its input", result.Stderr);
         }
         Assert.Equal(before, Hashes(folder));
+    }
+
+    [Fact]
+    public async Task Zoom_InputThatIsAFrameOfItsOwnFrameFolder_SpelledAnyWayOrLinked_IsRefused_WithAndWithoutRestart()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var frames = _cli.PathOf("out");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
+        var gif = _cli.PathOf("z.gif");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "2", "--keep-frames")).ExitCode);
+        Directory.CreateSymbolicLink(_cli.PathOf("outl"), frames);
+        File.CreateSymbolicLink(_cli.PathOf("second.png"), Path.Combine(frames, FrameFolder.FrameName(1)));
+        var before = Hashes(frames);
+        var beforeGif = Hashes(gif + ".frames");
+        var loads = _cli.ModelLoads;
+        (string Input, string Output)[] cases =
+        [
+            (Path.Combine(frames, "frame-000001.png"), frames),
+            ("./" + Path.GetRelativePath(Environment.CurrentDirectory, frames) + "/../out/frame-000001.png", frames + "/"),
+            (_cli.PathOf("outl/frame-000002.png"), frames),
+            (Path.Combine(frames, "frame-000001.png"), _cli.PathOf("outl")),
+            (_cli.PathOf("second.png"), frames), // a link to a frame: the frame would be replaced under it
+            (Path.Combine(gif + ".frames", "frame-000001.png"), gif),
+        ];
+        foreach (var (from, to) in cases)
+        {
+            foreach (var restart in new[] { false, true })
+            {
+                string[] args = restart ? ["zoom", from, "-o", to, "--restart"] : ["zoom", from, "-o", to];
+                var result = await Tiny(args);
+                var what = $"{from} -> {to} restart={restart}: {result}";
+                Assert.True(result.ExitCode == 2, what);
+                Assert.Single(result.Stderr.Trim().Split('\n'));
+                Assert.Matches(@"^error: The input '.+' is frame-00000[12]\.png in the frame folder '.+', which this run replaces or deletes; copy it out of that folder first", result.Stderr);
+                Assert.Equal(before, Hashes(frames));
+                Assert.Equal(beforeGif, Hashes(gif + ".frames"));
+            }
+        }
+        Assert.Equal(loads, _cli.ModelLoads); // refused before the model
+    }
+
+    [Fact]
+    public async Task Zoom_InputNamedLikeAFrame_InAFolderWithoutAJob_IsRefused_AndKeepsItsBytes()
+    {
+        Directory.CreateDirectory(_cli.PathOf("mine"));
+        var input = _cli.WriteNoise("mine/frame-000001.png", 40, 32);
+        var before = File.ReadAllBytes(input);
+        foreach (var restart in new[] { false, true })
+        {
+            var result = await Tiny(restart ? ["zoom", input, "-o", _cli.PathOf("mine"), "--restart"] : ["zoom", input, "-o", _cli.PathOf("mine")]);
+            Assert.True(result.ExitCode == 2, result.ToString());
+            Assert.Contains("is frame-000001.png in the frame folder", result.Stderr);
+        }
+        Assert.Equal(before, File.ReadAllBytes(input));
+        Assert.Equal(["frame-000001.png"], Directory.GetFileSystemEntries(_cli.PathOf("mine")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Zoom_GuideThatIsAFrameOfTheJob_AndVideo_FrameLinkedIntoTheJobFolder_AreRefused_AndKeepTheirBytes()
+    {
+        var input = _cli.WriteNoise("in.png", 40, 32);
+        var frames = _cli.PathOf("out");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
+        var before = Hashes(frames);
+        var guided = await Tiny("zoom", input, "-o", frames, "--frames", "2", "--guide", Path.Combine(frames, "frame-000002.png"), "--restart");
+        Assert.True(guided.ExitCode == 2, guided.ToString());
+        Assert.Contains("error: The --guide image '" + Path.Combine(frames, "frame-000002.png") + "' is frame-000002.png in the frame folder", guided.Stderr);
+        var folder = Directory.CreateDirectory(_cli.PathOf("clip")).FullName;
+        File.CreateSymbolicLink(Path.Combine(folder, "0001.png"), Path.Combine(frames, "frame-000001.png"));
+        File.CreateSymbolicLink(Path.Combine(folder, "0002.png"), Path.Combine(frames, "frame-000002.png"));
+        var video = await Tiny("video", folder, "-o", frames, "--flow", "none", "--restart");
+        Assert.True(video.ExitCode == 2, video.ToString());
+        Assert.Contains($"error: The input '{Path.Combine(folder, "0001.png")}' is frame-000001.png in the frame folder", video.Stderr);
+        Assert.Equal(before, Hashes(frames));
+    }
+
+    [Fact]
+    public async Task Batch_OutputThatWouldReplaceTheGuideImage_IsRefused_AndTheGuideKeepsItsBytes()
+    {
+        Directory.CreateDirectory(_cli.PathOf("out"));
+        var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
+        var b = _cli.WriteNoise("b.png", 40, 32, seed: 2);
+        var guide = _cli.WriteNoise("out/b.png", 40, 32, seed: 3);
+        var before = File.ReadAllBytes(guide);
+        var result = await Tiny("dream", a, b, "-o", _cli.PathOf("out"), "--guide", guide);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"Writing '{guide}' would replace the --guide image '{guide}'", result.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(guide));
+        Assert.Equal(["b.png"], Directory.GetFileSystemEntries(_cli.PathOf("out")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void OwnedEntry_NamesTheJobsOwnFiles_OnlyInItsFolder()
+    {
+        var folder = Directory.CreateDirectory(_cli.PathOf("job")).FullName;
+        Assert.Equal("frame-000007.png", SequenceJob.OwnedEntry(folder, Path.Combine(folder, "frame-000007.png")));
+        Assert.Equal(SequenceJob.ManifestName, SequenceJob.OwnedEntry(folder + "/", _cli.PathOf("job/./" + SequenceJob.ManifestName)));
+        Assert.Equal(".deepdream-job.lock", SequenceJob.OwnedEntry(folder, Path.Combine(folder, ".deepdream-job.lock")));
+        Assert.Equal(".x.png.0a1b.tmp", SequenceJob.OwnedEntry(folder, Path.Combine(folder, ".x.png.0a1b.tmp")));
+        Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, "photo.png")));
+        Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, "frame-0001.png"))); // not a name a job writes
+        Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, "frame-000000.png")));
+        Assert.Null(SequenceJob.OwnedEntry(folder, _cli.PathOf("frame-000001.png"))); // beside the folder, not in it
+        Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, "sub", "frame-000001.png")));
+    }
+
+    [Fact]
+    public async Task Batch_ImageThatWouldReplaceAnotherInputReachedThroughALink_IsRefused_AndTheInputKeepsItsBytes()
+    {
+        Directory.CreateDirectory(_cli.PathOf("src"));
+        Directory.CreateDirectory(_cli.PathOf("out"));
+        var a = _cli.WriteNoise("src/a.png", 40, 32, seed: 1);
+        var kept = _cli.WriteNoise("out/a.png", 40, 32, seed: 2); // a picture of the user's that happens to be in the output folder
+        var link = _cli.PathOf("src/b.png");
+        File.CreateSymbolicLink(link, kept); // the second input: writing out/a.png for the first would change it
+        var before = File.ReadAllBytes(kept);
+        var result = await Tiny("dream", a, link, "-o", _cli.PathOf("out"));
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"Writing '{kept}' would replace the input '{link}'", result.Stderr);
+        Assert.Equal(before, File.ReadAllBytes(kept));
+        Assert.Equal(["a.png"], Directory.GetFileSystemEntries(_cli.PathOf("out")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task Batch_InputThatIsTheBatchManifest_IsRefused_AndKeepsItsBytes()
+    {
+        Directory.CreateDirectory(_cli.PathOf("out"));
+        var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
+        var manifest = _cli.PathOf("out/" + BatchDream.ManifestName);
+        File.WriteAllText(manifest, "not the batch's");
+        var result = await Tiny("dream", a, manifest, "-o", _cli.PathOf("out"), "--restart");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"is the batch's {BatchDream.ManifestName}", result.Stderr);
+        Assert.Equal("not the batch's", File.ReadAllText(manifest));
+        Assert.Equal([BatchDream.ManifestName], Directory.GetFileSystemEntries(_cli.PathOf("out")).Select(Path.GetFileName));
     }
 }

@@ -4,6 +4,8 @@ using DeepDream.Sequences.Media;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
+using static DeepDream.Tests.Sequences.TestJobs;
+
 namespace DeepDream.Tests.Sequences;
 
 public sealed class SequenceJobTests : IDisposable
@@ -11,14 +13,6 @@ public sealed class SequenceJobTests : IDisposable
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "deepdream-job-" + Guid.NewGuid().ToString("N"), "frames");
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_folder)!, recursive: true);
-
-    private static JobDescription Describe(string zoom = "1.05") => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = zoom, ["seed"] = "1" });
-
-    private static async Task Make(SequenceJob job, int frames)
-    {
-        using var start = TestSupport.TestImages.Noise(12, 8);
-        await foreach (var f in ZoomSequence.RunAsync(new PatternDreamer(10), start, new ZoomOptions(frames, 1) { StartFrame = job.FramesDone })) job.Commit(f);
-    }
 
     [Fact]
     public async Task Reopen_WithTheSameDescription_ContinuesAfterTheLastFrame()

@@ -1,6 +1,7 @@
 using DeepDream.Diagnostics;
 using DeepDream.Sequences;
 using DeepDream.Sequences.Flow;
+using DeepDream.Sequences.Jobs;
 using DeepDream.Sequences.Media;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -221,5 +222,18 @@ internal static class Tools
             count += x.Length;
         }
         return sum / count;
+    }
+}
+
+/// <summary>A small zoom job for the <see cref="SequenceJob"/> tests: its description, and frames made by <see cref="PatternDreamer"/>.</summary>
+internal static class TestJobs
+{
+    public static JobDescription Describe(string zoom = "1.05") => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = zoom, ["seed"] = "1" });
+
+    /// <summary>Dreams frames <c>job.FramesDone</c> .. <paramref name="frames"/> − 1 (seed 1 + index) into the job.</summary>
+    public static async Task Make(SequenceJob job, int frames)
+    {
+        using var start = TestSupport.TestImages.Noise(12, 8);
+        await foreach (var f in ZoomSequence.RunAsync(new PatternDreamer(10), start, new ZoomOptions(frames, 1) { StartFrame = job.FramesDone })) job.Commit(f);
     }
 }

@@ -92,30 +92,27 @@ public sealed class SequenceJob : IDisposable
     /// <exception cref="SequenceJobMismatchException">The folder holds a job with another description (and not <paramref name="restart"/>).</exception>
     /// <exception cref="FrameSinkException">The folder cannot be created or written, holds frames without a readable manifest
     /// (missing, damaged, or not a regular file), its lock file is a symbolic link, or it is in use by another run.</exception>
-    public static SequenceJob Open(string folder, JobDescription description, bool restart = false)
+    public static SequenceJob Open(string folder, JobDescription description, bool restart = false) => Open(folder, description, restart, frameSize: null);
+
+    /// <summary>
+    /// <see cref="Open(string, JobDescription, bool)"/> for frames of a known size: a finished frame of another size (a
+    /// frame replaced by hand) is made again, with the frames after it, like one that does not load.
+    /// </summary>
+    internal static SequenceJob Open(string folder, JobDescription description, bool restart, (int Width, int Height)? frameSize)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(description);
         var full = Path.GetFullPath(folder);
         var created = !Directory.Exists(full);
-        var lockPath = Path.Combine(full, LockName);
-        FileStream lockFile;
         try
         {
             Directory.CreateDirectory(full);
-            // Opening follows links: a lock linked elsewhere would create or truncate a file outside the folder.
-            if (SourceFiles.IsLink(lockPath))
-                throw new FrameSinkException($"The job lock '{lockPath}' is a symbolic link; a job folder's lock must be a plain file. Remove the link.");
-            lockFile = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (File.Exists(Path.Combine(full, LockName)))
-        {
-            throw new FrameSinkException($"The job folder '{full}' is in use by another run; wait for it to finish or stop it.", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {
             throw new FrameSinkException($"Cannot create or write the frame folder '{full}': {e.Message}", e);
         }
+        var lockFile = FolderLock.Take(full, LockName);
         try
         {
             RemoveLeftovers(full);
@@ -128,11 +125,11 @@ public sealed class SequenceJob : IDisposable
                 var differences = description.DifferencesFrom(manifest.ToDescription());
                 if (differences.Count > 0 && !restart)
                 {
-                    var done = manifest.Frames?.Count ?? 0;
+                    var done = FrameFiles(full).Count(); // the files, not the records: a killed run's manifest may lag behind
                     throw new SequenceJobMismatchException(
                         $"The frame folder '{full}' holds {done} frame(s) made with other settings ({string.Join("; ", differences)}); start over to discard them, or choose another output.");
                 }
-                if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest, out rejected);
+                if (differences.Count == 0 && !restart) frames = FinishedPrefix(full, manifest, frameSize, out rejected);
             }
             else if (!restart && FrameFiles(full).Select(f => Path.GetFileName(f.Path)).Order(StringComparer.Ordinal).FirstOrDefault() is { } first)
             {
@@ -142,7 +139,8 @@ public sealed class SequenceJob : IDisposable
                     $"The folder '{full}' holds frames ({first} ...) but {manifestState}, so they may not belong to this job; start over to replace them, or choose another output.");
             }
             var job = new SequenceJob(full, description, frames, lockFile, created) { RejectedFrame = rejected };
-            if (restart || manifest is null || rejected is not null || frames.Count < (manifest.Frames?.Count ?? 0)) job.DeleteFramesFrom(frames.Count);
+            // Frames past the finished prefix (after a missing or rejected one, or all of them on a restart) are made again.
+            job.DeleteFramesFrom(frames.Count);
             job.WriteManifest();
             return job;
         }
@@ -200,7 +198,7 @@ public sealed class SequenceJob : IDisposable
 
     /// <summary>
     /// Brings the manifest up to date and releases the job's lock (the frames and the manifest stay). A job folder that
-    /// <see cref="Open"/> created and that got no finished frame is removed again, so an early failure leaves nothing.
+    /// <see cref="Open(string, JobDescription, bool)"/> created and that got no finished frame is removed again, so an early failure leaves nothing.
     /// </summary>
     public void Dispose()
     {
@@ -248,18 +246,46 @@ public sealed class SequenceJob : IDisposable
     {
         foreach (var file in Directory.EnumerateFiles(folder, "frame-*.png"))
         {
-            var name = Path.GetFileName(file);
-            if (int.TryParse(name.AsSpan(6, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
-                && number >= 1 && name == FrameFolder.FrameName(number - 1))
-            {
-                yield return (file, number - 1);
-            }
+            if (FrameIndexOf(Path.GetFileName(file)) is { } index) yield return (file, index);
         }
     }
 
+    /// <summary>The 0-based index of a file named exactly as a sequence names its frames (<c>frame-000001.png</c>: 0), or null.</summary>
+    private static int? FrameIndexOf(string name) =>
+        name.Length > 10 && name.StartsWith("frame-", StringComparison.Ordinal) && name.EndsWith(".png", StringComparison.Ordinal)
+        && int.TryParse(name.AsSpan(6, name.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+        && number >= 1 && name == FrameFolder.FrameName(number - 1)
+            ? number - 1
+            : null;
+
+    /// <summary>
+    /// The name of the entry <paramref name="path"/> reaches in a job folder <paramref name="folder"/> that a job there may
+    /// replace or delete (a frame file, the manifest, the lock, a leftover <c>.NAME.RANDOM.tmp</c>), or null. Both the path
+    /// as written (its folders' links followed) and the file it finally names (every link followed) are checked, so another
+    /// spelling or a symbolic link to such a file is seen too.
+    /// </summary>
+    internal static string? OwnedEntry(string folder, string path)
+    {
+        var full = Path.GetFullPath(path);
+        var parent = Path.GetDirectoryName(full);
+        var asWritten = parent is null ? full : Path.Combine(SourceFiles.Resolve(parent), Path.GetFileName(full));
+        foreach (var entry in new[] { asWritten, SourceFiles.Resolve(full) })
+        {
+            var name = Path.GetFileName(entry);
+            var owned = FrameIndexOf(name) is not null || name is ManifestName or LockName || (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal));
+            if (owned && Path.GetDirectoryName(entry) is { } holder && SourceFiles.SameLocation(holder, folder)) return name;
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Writes the manifest. Frames adopted from their files after a kill have no seed or time on record: they are left out
+    /// of the frame records (every record has all its fields) and adopted again on the next open.
+    /// </summary>
     private void WriteManifest()
     {
-        var manifest = new Manifest(Format, 1, Description.Kind, Description.Input, new SortedDictionary<string, string>(Description.Settings.ToDictionary(), StringComparer.Ordinal), FramesDone, new List<JobFrame?>(_frames));
+        var records = _frames.Where(f => f.Seed is not null && f.Seconds is not null).Select(f => (StoredFrame?)new StoredFrame(f.Index, f.Seed, f.Seconds)).ToList();
+        var manifest = new Manifest(Format, 1, Description.Kind, Description.Input, new SortedDictionary<string, string>(Description.Settings.ToDictionary(), StringComparer.Ordinal), FramesDone, records);
         var path = Path.Combine(Folder, ManifestName);
         try
         {
@@ -277,19 +303,20 @@ public sealed class SequenceJob : IDisposable
     /// The frames whose files are present and pass the image checks, up to the first missing or failing one. A frame file
     /// is complete once it exists (it is renamed into place), so one written just before a kill that left no manifest
     /// record is kept too (its timing unknown); one that does not load (cut off by a full disk, damaged, replaced by a
-    /// FIFO) ends the prefix and is made again, with <paramref name="rejected"/> saying why.
+    /// FIFO) or is not <paramref name="frameSize"/> (replaced by hand) ends the prefix and is made again, with
+    /// <paramref name="rejected"/> saying why.
     /// </summary>
-    private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest, out string? rejected)
+    private static List<JobFrame> FinishedPrefix(string folder, Manifest manifest, (int Width, int Height)? frameSize, out string? rejected)
     {
         rejected = null;
-        var recorded = (manifest.Frames ?? []).ToDictionary(f => f!.Index);
+        var recorded = (manifest.Frames ?? []).ToDictionary(f => f!.Index!.Value, f => new JobFrame(f!.Index!.Value, f.Seed, f.Seconds));
         var frames = new List<JobFrame>();
         while (File.Exists(Path.Combine(folder, FrameFolder.FrameName(frames.Count))))
         {
             var name = FrameFolder.FrameName(frames.Count);
-            if (FrameProblem(Path.Combine(folder, name)) is { } problem)
+            if (FrameProblem(Path.Combine(folder, name), frameSize) is { } problem)
             {
-                rejected = $"{name} does not load ({problem}); it is made again";
+                rejected = $"{name} {problem}; it is made again";
                 break;
             }
             frames.Add(recorded.GetValueOrDefault(frames.Count) ?? new JobFrame(frames.Count, null, null));
@@ -297,20 +324,38 @@ public sealed class SequenceJob : IDisposable
         return frames;
     }
 
-    /// <summary>Why a frame file would not load (the loader's checks short of decoding), or null.</summary>
-    private static string? FrameProblem(string path)
+    /// <summary>
+    /// What is wrong with a frame file (<c>does not load (…)</c> by the loader's checks short of decoding, or <c>is WxH …</c>
+    /// when it is not <paramref name="frameSize"/>), or null.
+    /// </summary>
+    private static string? FrameProblem(string path, (int Width, int Height)? frameSize)
     {
-        if (SourceFiles.NotRegularFile(path) is { } why) return why;
+        if (SourceFiles.NotRegularFile(path) is { } why) return $"does not load ({why})";
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            ImageLoader.Inspect(stream, path, new ImageLoadOptions(), []);
-            return null;
+            var (info, _, _) = ImageLoader.Inspect(stream, path, new ImageLoadOptions(), []);
+            return frameSize is { } size && (info.Width, info.Height) != size
+                ? $"is {info.Width}x{info.Height}, not the {size.Width}x{size.Height} of this job's frames"
+                : null;
         }
         catch (Exception e) when (e is ImageLoadException or IOException or UnauthorizedAccessException)
         {
-            return e.Message.Split(". ")[0].TrimEnd('.'); // the reason, without the loader's advice for images of one's own
+            return $"does not load ({FirstSentence(e.Message)})"; // the reason, without the loader's advice for images of one's own
         }
+    }
+
+    /// <summary>The first sentence of <paramref name="message"/>, without its period; a period inside parentheses (a decoder's own message) does not end it.</summary>
+    private static string FirstSentence(string message)
+    {
+        var depth = 0;
+        for (var i = 0; i < message.Length - 1; i++)
+        {
+            if (message[i] == '(') depth++;
+            else if (message[i] == ')') depth = Math.Max(0, depth - 1);
+            else if (depth == 0 && message[i] == '.' && message[i + 1] == ' ') return message[..i];
+        }
+        return message.TrimEnd('.');
     }
 
     /// <summary>Removes temporary files a killed run left behind (<c>.NAME.RANDOM.tmp</c>).</summary>
@@ -322,7 +367,7 @@ public sealed class SequenceJob : IDisposable
     /// <summary>
     /// The manifest at <paramref name="path"/>, or null: missing (<paramref name="damage"/> null), or unusable
     /// (<paramref name="damage"/> says why: not a regular file — a FIFO is never opened —, not JSON, not a job manifest,
-    /// empty or repeated frame records).
+    /// empty frame records or ones missing a field, repeated frame records).
     /// </summary>
     private static Manifest? ReadManifest(string path, out string? damage)
     {
@@ -345,13 +390,22 @@ public sealed class SequenceJob : IDisposable
             damage = "not a job manifest";
         else if (manifest.Frames is { } frames && frames.Any(f => f is null))
             damage = "it has empty frame records";
+        else if (manifest.Frames?.Select((f, i) => MissingField(f!) is { } field ? $"frame record {i + 1} has no {field}" : null).FirstOrDefault(m => m is not null) is { } missing)
+            damage = missing;
         else if (manifest.Frames is { } records && (records.Any(f => f!.Index < 0) || records.Select(f => f!.Index).Distinct().Count() != records.Count))
             damage = "its frame records repeat or have negative indices";
         return damage is null ? manifest : null;
     }
 
-    private sealed record Manifest(string Format, int Version, string Kind, string Input, SortedDictionary<string, string> Settings, int FramesDone, List<JobFrame?>? Frames)
+    /// <summary>The first field a frame record lacks (every record is written with all of them), or null.</summary>
+    private static string? MissingField(StoredFrame frame) =>
+        frame.Index is null ? "index" : frame.Seed is null ? "seed" : frame.Seconds is null ? "seconds" : null;
+
+    private sealed record Manifest(string Format, int Version, string Kind, string Input, SortedDictionary<string, string> Settings, int FramesDone, List<StoredFrame?>? Frames)
     {
         public JobDescription ToDescription() => new(Kind, Input, Settings);
     }
+
+    /// <summary>A frame record as stored: fields nullable, so a record missing one is told apart from a zero.</summary>
+    private sealed record StoredFrame(int? Index, int? Seed, double? Seconds);
 }
