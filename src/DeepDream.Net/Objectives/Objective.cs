@@ -8,7 +8,7 @@ namespace DeepDream.Objectives;
 
 /// <summary>
 /// What the dream maximises: a function of the activations at one or more named layers. Objectives are immutable
-/// definitions; <see cref="Bind"/> prepares a per-dreamer evaluator (guide features, index tensors) once.
+/// definitions; <see cref="Bind(IFeatureExtractor)"/> prepares a per-dreamer evaluator (guide features, index tensors) once.
 /// They compose by weighted sums: <c>0.5 * Objective.L2("layer2") + Objective.L2("layer3")</c>.
 /// </summary>
 public abstract class Objective
@@ -24,6 +24,9 @@ public abstract class Objective
     /// <returns>An evaluator owned by the caller.</returns>
     /// <exception cref="ArgumentException">The objective does not fit the model (unknown layer, channel out of range).</exception>
     public abstract IObjectiveEvaluator Bind(IFeatureExtractor extractor);
+
+    /// <summary><see cref="Bind(IFeatureExtractor)"/>, logging what binding changed (a guide pooled to its cap) to <paramref name="logger"/>.</summary>
+    internal virtual IObjectiveEvaluator Bind(IFeatureExtractor extractor, Microsoft.Extensions.Logging.ILogger logger) => Bind(extractor);
 
     /// <summary>½‖a‖² of the layer's activation <c>a</c> (the reference's default); its gradient is <c>a</c> itself.</summary>
     /// <param name="layer">Layer name.</param>
