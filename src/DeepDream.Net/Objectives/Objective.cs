@@ -41,7 +41,9 @@ public abstract class Objective
 
     /// <summary>
     /// Guided dreaming: at each position, pull the activation towards the guide image's most similar feature column
-    /// (maximum dot product). The guide's features are computed once, from the guide image as given.
+    /// (maximum dot product). The guide's features are computed once, from the guide image (downscaled when it exceeds
+    /// <see cref="GuidedObjective.MaxGuidePixels"/>); a feature map with more than
+    /// <see cref="GuidedObjective.MaxGuidePositions"/> positions is average-pooled to at most that many.
     /// </summary>
     /// <param name="layer">Layer name.</param>
     /// <param name="guide">The guide image; copied, so the caller keeps ownership.</param>
