@@ -11,6 +11,13 @@ internal sealed class SequenceStoppedException : OperationCanceledException
 {
     private SequenceStoppedException(string message, OperationCanceledException cause) : base(message, cause, cause.CancellationToken) { }
 
+    /// <summary>The exception for a batch stopped after writing <paramref name="written"/> (at least one) image(s) into <paramref name="folder"/>.</summary>
+    public static SequenceStoppedException ForBatch(int written, string folder, OperationCanceledException cause)
+    {
+        var images = written == 1 ? "1 image" : written.ToString(CultureInfo.InvariantCulture) + " images";
+        return new SequenceStoppedException($"Stopped; {images} written into {folder} — run the same command again to continue.", cause);
+    }
+
     /// <summary>
     /// The exception for a run of <paramref name="job"/> stopped by <paramref name="cause"/>. A job without a finished frame
     /// is removed (its folder too when nothing else is in it), so the stop leaves nothing behind.

@@ -6,6 +6,18 @@ namespace DeepDream.Sequences.Jobs;
 /// </summary>
 internal static class FolderLock
 {
+    /// <summary>
+    /// The one lock file name of every kind of job (zoom, video, batch): a run of any kind keeps every other run out of its
+    /// folder, so two runs never share one.
+    /// </summary>
+    public const string Name = ".deepdream-job.lock";
+
+    /// <summary>Takes the folder's lock (<see cref="Name"/>); see <see cref="Take(string, string)"/>.</summary>
+    /// <returns>The open lock; dispose it to release the folder.</returns>
+    /// <exception cref="FrameSinkException">The lock file is a symbolic link, the folder is in use by another run, or the lock
+    /// cannot be created.</exception>
+    public static FileStream Take(string folder) => Take(folder, Name);
+
     /// <summary>Takes the lock file <paramref name="name"/> in the existing <paramref name="folder"/> (created when missing).</summary>
     /// <returns>The open lock; dispose it to release the folder.</returns>
     /// <exception cref="FrameSinkException">The lock file is a symbolic link, the folder is in use by another run, or the lock

@@ -23,7 +23,7 @@ public sealed class SequenceJob : IDisposable
     /// <summary>The manifest's file name.</summary>
     public const string ManifestName = "deepdream-job.json";
 
-    private const string LockName = ".deepdream-job.lock";
+    private const string LockName = FolderLock.Name; // shared with batches: one run per folder, whatever its kind
     private const string Format = "deepdream-sequence-job";
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
