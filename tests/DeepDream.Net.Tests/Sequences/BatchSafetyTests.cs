@@ -146,6 +146,24 @@ public sealed class BatchSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Batch_FolderOfAnEarlierVersion_WithoutImageRecords_IsTakenAsItsOwn_AndDreamedAgain()
+    {
+        var photos = Photos(2);
+        var output = _cli.PathOf("out");
+        Assert.Equal(0, (await Tiny("dream", photos, "-o", output)).ExitCode);
+        var manifest = Path.Combine(output, BatchDream.ManifestName);
+        using (var json = JsonDocument.Parse(File.ReadAllText(manifest)))
+        {
+            var settings = json.RootElement.GetProperty("settings").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            new JobDescription("batch", "", settings).Save(manifest); // the settings-only manifest of the first version
+        }
+        var result = await Tiny("dream", photos, "-o", output, "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(2, Written(result)); // the inputs were not on record: made again, not refused
+        Assert.Equal(0, Written(await Tiny("dream", photos, "-o", output, "--json")));
+    }
+
+    [Fact]
     public async Task Batch_RemovesItsOwnLeftoverTemporaryFiles_AndNoOthers()
     {
         var photos = Photos(1);
