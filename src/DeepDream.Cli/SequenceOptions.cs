@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DeepDream.Performance;
 using DeepDream.Sequences.Jobs;
 using DeepDream.Sequences.Media;
 
@@ -82,6 +83,9 @@ internal sealed class SequenceOptions
             if (property.Name is nameof(DreamOptionValues.Json) or nameof(DreamOptionValues.Quiet) or nameof(DreamOptionValues.Verbose) or nameof(DreamOptionValues.Seed)) continue;
             settings[ToKebab(property.Name)] = Format(property.GetValue(dream));
         }
+        // The words the options take, so a refused resume reads "precision: fp32 → bf16" and "tile-size: automatic → 64".
+        settings["tile-size"] = dream.TileSize?.ToString(CultureInfo.InvariantCulture) ?? "automatic";
+        settings["precision"] = dream.Precision.ShortName();
         settings["model"] = dream.Model.Description + (dream.Model.Preprocessing is { } p ? " " + p : "") + (dream.Model.ResizeFixed ? " resize-fixed" : "");
         if (dream.Guide is not null) settings["guide"] = JobDescription.IdentifyFile(dream.Guide);
         settings["seed"] = seed.ToString(CultureInfo.InvariantCulture);
