@@ -86,7 +86,8 @@ internal sealed class SequenceOptions
         // The words the options take, so a refused resume reads "precision: fp32 → bf16" and "tile-size: automatic → 64".
         settings["tile-size"] = dream.TileSize?.ToString(CultureInfo.InvariantCulture) ?? "automatic";
         settings["precision"] = dream.Precision.ShortName();
-        settings["model"] = dream.Model.Description + (dream.Model.Preprocessing is { } p ? " " + p : "") + (dream.Model.ResizeFixed ? " resize-fixed" : "");
+        settings["model"] = dream.Model.Description + (dream.Model.Preprocessing is { } p ? " " + p : "") + (dream.Model.ResizeFixed ? " resize-fixed" : "")
+            + (dream.Model.SymmetricPads ? " symmetric-pads" : "");
         if (dream.Guide is not null) settings["guide"] = JobDescription.IdentifyFile(dream.Guide);
         settings["seed"] = seed.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in own) settings[key] = value;
