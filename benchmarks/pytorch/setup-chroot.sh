@@ -11,7 +11,7 @@
 # Why OpenBLAS: Debian's python3-torch links the generic libblas.so.3. With the reference BLAS behind it, every small
 # convolution that falls to im2col + GEMM (the octaves at 164×109 and below) runs at about 6 GFLOP/s, several times
 # slower than a user's pip-installed PyTorch; OpenBLAS restores what a user would see.
-# Why one BLAS thread (OPENBLAS_NUM_THREADS=1 when running, see run-comparison.sh): PyTorch already runs one OpenMP
+# Why one BLAS thread (OPENBLAS_NUM_THREADS=1 when running, set by benchmarks/DeepDream.Net.Benchmarks/Comparison/PyTorchWorker.cs): PyTorch already runs one OpenMP
 # thread per core; OpenBLAS's own thread pool on top of that fights it for the same cores (245 ms instead of 15 ms per
 # step at 84×56 on 2 cores).
 # /proc, /sys and /dev must be mounted inside: without /proc and /sys PyTorch cannot read the CPU's features and falls

@@ -96,7 +96,7 @@ internal sealed class DreamOptions
 
     public Option<string> Precision { get; } = new("--precision")
     {
-        Description = "Number format of the network: fp32, or bf16 (about twice as fast on CPUs with AVX512-BF16 or AMX and on GPUs, slow where emulated; the image stays float32).",
+        Description = "Number format of the network: fp32, or bf16 (about 0.6x of fp32's time on CPUs with AVX512-BF16 or AMX, less gain on small images, slow where emulated; the image stays float32).",
         DefaultValueFactory = _ => "fp32",
         HelpName = "fp32|bf16",
     };
