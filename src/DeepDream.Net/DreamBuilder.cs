@@ -286,7 +286,8 @@ public sealed class DreamBuilder
         if (_device is not null && model.Device != _device) model.To(_device);
         if (model.Precision != _settings.Precision) model.To(_settings.Precision);
         var objective = _objectiveFor is { } objectiveFor ? objectiveFor(model) : Objective.L2(DefaultLayerOf(model));
-        var evaluator = objective.Bind(model);
+        var logger = _loggerFactory.CreateLogger<Dreamer>();
+        var evaluator = objective.Bind(model, logger);
         var regularizers = new List<IRegularizer>();
         if (_settings.Jitter > 0) regularizers.Add(new JitterRegularizer(_settings.Jitter));
         regularizers.AddRange(_extraRegularizers);
@@ -296,7 +297,7 @@ public sealed class DreamBuilder
         {
             var schedule = _schedule ?? new OctaveSchedule(_settings.Octaves, _settings.OctaveScale);
             dreamer = new Dreamer(model, ownsModel, objective, evaluator, _settings, schedule, regularizers, stepRule,
-                _loggerFactory.CreateLogger<Dreamer>());
+                logger);
         }
         catch
         {

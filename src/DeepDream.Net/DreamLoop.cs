@@ -137,8 +137,8 @@ internal sealed class DreamLoop(
         return value is null ? double.NaN : value.item<float>();
     }
 
-    private DeepDreamException NonFinite(int octave, OctaveSize size) => new(
-        $"The dream with '{gradients.ModelName}' produced NaN or infinite pixels in octave {octave} ({size}): the objective's weights or the model's preprocessing overflow float32, or the model computes NaN. Use smaller weights or check the preprocessing mean/std.");
+    private DeepDreamException NonFinite(int octave, OctaveSize size) =>
+        NonFiniteErrors.Pixels(gradients.ModelName, gradients.Precision, octave, size);
 
     /// <summary>Disposes <paramref name="current"/> (unless it is <paramref name="keep"/>) and puts <paramref name="next"/> in its place.</summary>
     private static void Replace(ref Tensor current, Tensor next, Tensor? keep = null)

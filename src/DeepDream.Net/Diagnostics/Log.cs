@@ -41,4 +41,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 9, EventName = "OpenMpStartedFirst", Level = LogLevel.Warning,
         Message = "TorchSharp was used before DeepDream.Net, so libtorch's OpenMP threads spin-wait for milliseconds and dreams can run several times slower on a busy machine; set OMP_WAIT_POLICY=PASSIVE and GOMP_SPINCOUNT=1000 in the environment before the application starts, or use DeepDream.Net (e.g. create a DreamBuilder) before the first TorchSharp call")]
     public static partial void OpenMpStartedFirst(ILogger logger);
+
+    [LoggerMessage(EventId = 10, EventName = "GuidePooled", Level = LogLevel.Information,
+        Message = "The guide's features at '{Layer}' are {Width}×{Height} positions; pooled to {PooledWidth}×{PooledHeight} (at most {MaxPositions}) so that matching them stays fast")]
+    public static partial void GuidePooled(ILogger logger, string layer, int width, int height, int pooledWidth, int pooledHeight, int maxPositions);
 }

@@ -3,6 +3,9 @@ using DeepDream.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using DeepDream.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,11 +21,25 @@ namespace DeepDream.Objectives;
 /// default tile) is downscaled, aspect kept, before its features are computed — a guide contributes a set of feature
 /// columns, so its resolution matters far less than the dreamed image's — and the N×M dot products are computed a block
 /// of positions at a time (at most <see cref="MaxScoreElements"/> scores at once).
+/// <para>
+/// Time stays bounded too: every step matches each of the image's N positions against all M guide positions, so at an
+/// early, full-resolution layer (a 600×400 guide has about 240,000 positions there) a step would cost N × 240,000 dot
+/// products. A guide whose feature map at the layer has more than <see cref="MaxGuidePositions"/> positions is therefore
+/// average-pooled, aspect kept, to at most that many (logged once, at Information level, when the dreamer is built).
+/// Guides at 1/16-resolution layers such as ResNet's <c>layer3</c> or GoogLeNet's <c>inception4c</c> stay below the
+/// cap (a 1024×1024 guide has 64×64 positions there) and are used exactly as computed.
+/// </para>
 /// </remarks>
 public sealed class GuidedObjective : Objective
 {
     /// <summary>The most pixels a guide's features are computed from; larger guides are downscaled to fit (1024×1024).</summary>
     public const long MaxGuidePixels = 1024 * 1024;
+
+    /// <summary>
+    /// The most positions a guide's feature map at the layer keeps (8192); larger maps are average-pooled, aspect kept,
+    /// to at most this many. Maps at 1/16-resolution layers of a guide within <see cref="MaxGuidePixels"/> stay below it.
+    /// </summary>
+    public const int MaxGuidePositions = 8192;
 
     /// <summary>The most guide-matching scores held at once (2^24 floats, 64 MiB).</summary>
     internal const long MaxScoreElements = 1L << 24;
@@ -52,7 +69,10 @@ public sealed class GuidedObjective : Objective
 
     /// <inheritdoc />
     /// <exception cref="ImageTooSmallException">The guide image is smaller than the model's minimum for the layer.</exception>
-    public override IObjectiveEvaluator Bind(IFeatureExtractor extractor)
+    public override IObjectiveEvaluator Bind(IFeatureExtractor extractor) => Bind(extractor, NullLogger.Instance);
+
+    /// <inheritdoc />
+    internal override IObjectiveEvaluator Bind(IFeatureExtractor extractor, ILogger logger)
     {
         RequireLayer(extractor, Layer);
         var minimum = extractor.GetMinimumInputSize([Layer]);
@@ -66,8 +86,32 @@ public sealed class GuidedObjective : Objective
         using var noGrad = no_grad();
         var image = ImageTensor.ToTensor(_guide, extractor.Device);
         var features = extractor.Extract(image, [Layer])[Layer];
-        var guide = features[0].reshape(features.shape[1], -1).contiguous(); // C×M
+        var capped = CapPositions(features, MaxGuidePositions);
+        if (!ReferenceEquals(capped, features))
+        {
+            Log.GuidePooled(logger, Layer, (int)features.shape[3], (int)features.shape[2], (int)capped.shape[3], (int)capped.shape[2], MaxGuidePositions);
+        }
+        var guide = capped[0].reshape(capped.shape[1], -1).contiguous(); // C×M
         return new Evaluator(Layer, guide.DetachFromDisposeScope()); // lives as long as the dreamer
+    }
+
+    /// <summary>
+    /// <paramref name="features"/> (1×C×H×W) itself when it has at most <paramref name="maxPositions"/> positions;
+    /// otherwise average-pooled to h×w ≤ <paramref name="maxPositions"/> positions, the aspect kept (each side scaled by
+    /// √(max / (H·W)), rounded down, at least 1).
+    /// </summary>
+    internal static Tensor CapPositions(Tensor features, long maxPositions)
+    {
+        long height = features.shape[2], width = features.shape[3];
+        if (height * width <= maxPositions) return features;
+        var factor = Math.Sqrt((double)maxPositions / (height * width));
+        long h = Math.Max(1, (long)Math.Floor(height * factor)), w = Math.Max(1, (long)Math.Floor(width * factor));
+        if (h * w > maxPositions) // a very thin map: one side was raised to 1, so the other one takes the whole cap
+        {
+            if (h == 1) w = maxPositions;
+            else h = maxPositions;
+        }
+        return nn.functional.adaptive_avg_pool2d(features, [h, w]);
     }
 
     /// <inheritdoc />
@@ -115,8 +159,12 @@ public sealed class GuidedObjective : Objective
         return (cat(indices, 0).MoveToOuterDisposeScope(), cat(bests, 0).MoveToOuterDisposeScope());
     }
 
-    private sealed class Evaluator(string layer, Tensor guide) : IObjectiveEvaluator
+    /// <summary>The bound objective: the guide's feature columns (C×M) and the matching.</summary>
+    internal sealed class Evaluator(string layer, Tensor guide) : IObjectiveEvaluator
     {
+        /// <summary>The guide's positions M after the cap (tests).</summary>
+        internal long GuidePositions => guide.shape[1];
+
         public void AccumulateGradients(IReadOnlyDictionary<string, Tensor> activations, double weight, LayerGradients gradients)
         {
             var a = activations[layer].detach();

@@ -8,7 +8,7 @@ namespace DeepDream.Objectives;
 
 /// <summary>
 /// What the dream maximises: a function of the activations at one or more named layers. Objectives are immutable
-/// definitions; <see cref="Bind"/> prepares a per-dreamer evaluator (guide features, index tensors) once.
+/// definitions; <see cref="Bind(IFeatureExtractor)"/> prepares a per-dreamer evaluator (guide features, index tensors) once.
 /// They compose by weighted sums: <c>0.5 * Objective.L2("layer2") + Objective.L2("layer3")</c>.
 /// </summary>
 public abstract class Objective
@@ -25,6 +25,9 @@ public abstract class Objective
     /// <exception cref="ArgumentException">The objective does not fit the model (unknown layer, channel out of range).</exception>
     public abstract IObjectiveEvaluator Bind(IFeatureExtractor extractor);
 
+    /// <summary><see cref="Bind(IFeatureExtractor)"/>, logging what binding changed (a guide pooled to its cap) to <paramref name="logger"/>.</summary>
+    internal virtual IObjectiveEvaluator Bind(IFeatureExtractor extractor, Microsoft.Extensions.Logging.ILogger logger) => Bind(extractor);
+
     /// <summary>½‖a‖² of the layer's activation <c>a</c> (the reference's default); its gradient is <c>a</c> itself.</summary>
     /// <param name="layer">Layer name.</param>
     /// <exception cref="ArgumentException"><paramref name="layer"/> is empty.</exception>
@@ -38,7 +41,9 @@ public abstract class Objective
 
     /// <summary>
     /// Guided dreaming: at each position, pull the activation towards the guide image's most similar feature column
-    /// (maximum dot product). The guide's features are computed once, from the guide image as given.
+    /// (maximum dot product). The guide's features are computed once, from the guide image (downscaled when it exceeds
+    /// <see cref="GuidedObjective.MaxGuidePixels"/>); a feature map with more than
+    /// <see cref="GuidedObjective.MaxGuidePositions"/> positions is average-pooled to at most that many.
     /// </summary>
     /// <param name="layer">Layer name.</param>
     /// <param name="guide">The guide image; copied, so the caller keeps ownership.</param>

@@ -43,12 +43,15 @@ public sealed class WeightedSumObjective : Objective
         objective is WeightedSumObjective sum ? sum._terms : [(1.0, objective)];
 
     /// <inheritdoc />
-    public override IObjectiveEvaluator Bind(IFeatureExtractor extractor)
+    public override IObjectiveEvaluator Bind(IFeatureExtractor extractor) => Bind(extractor, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+    /// <inheritdoc />
+    internal override IObjectiveEvaluator Bind(IFeatureExtractor extractor, Microsoft.Extensions.Logging.ILogger logger)
     {
         var bound = new List<(double, IObjectiveEvaluator)>(_terms.Length);
         try
         {
-            foreach (var (weight, objective) in _terms) bound.Add((weight, objective.Bind(extractor)));
+            foreach (var (weight, objective) in _terms) bound.Add((weight, objective.Bind(extractor, logger)));
             return new Evaluator([.. bound]);
         }
         catch

@@ -31,6 +31,9 @@ internal sealed class GradientComputer(IFeatureExtractor model, IObjectiveEvalua
     /// <summary>The model's name, for messages.</summary>
     public string ModelName => model.Name;
 
+    /// <summary>The number type the model computes in, for messages.</summary>
+    public Precision Precision => model.Precision;
+
     /// <summary>
     /// The memory budget for the tiles, read now (the machine's available memory, unless the settings fix the budget or
     /// the tile size). Read once per octave and passed to each of its steps, so that they all share one tile plan.

@@ -34,6 +34,25 @@ public sealed class CliPrecisionTests : IDisposable
     }
 
     [Fact]
+    public async Task BFloat16Dream_ThatTurnsNaN_Exits4_AndSuggestsPrecisionFp32()
+    {
+        // elementwise computes 1/(x + 0.5): bfloat16 rounds some x + 0.5 to exactly 0, float32 does not.
+        var model = Path.Combine(AppContext.BaseDirectory, "TestData", "onnx-ops", "elementwise-torch2.6-opset17.onnx");
+        var input = _cli.WriteNoise("in.png", 96, 64);
+        string[] common = ["dream", input, "--model", model, "--layer", "/Reciprocal_output_0", "--octaves", "2", "--steps", "2", "--seed", "1", "-q"];
+        var bf16 = await _cli.RunReal([.. common, "-o", _cli.PathOf("bf16.png"), "--precision", "bf16"]);
+        Assert.True(bf16.ExitCode == 4, bf16.ToString());
+        Assert.Contains("NaN or infinite pixels", bf16.Stderr);
+        Assert.Contains("the network ran in bfloat16", bf16.Stderr);
+        Assert.Contains("; pass --precision fp32 (", bf16.Stderr);
+        Assert.DoesNotContain("Precision.Float32", bf16.Stderr);
+        Assert.False(File.Exists(_cli.PathOf("bf16.png")));
+
+        var fp32 = await _cli.RunReal([.. common, "-o", _cli.PathOf("fp32.png"), "--precision", "fp32"]);
+        Assert.True(fp32.ExitCode == 0, fp32.ToString());
+    }
+
+    [Fact]
     public async Task Precision_Unknown_IsAUsageError()
     {
         var input = _cli.WriteNoise("in.png", 24, 20);

@@ -45,6 +45,8 @@ public sealed class HostileSettingsTests : IDisposable
         var e = Assert.Throws<DeepDreamException>(() => dreamer.Run(input));
         Assert.Contains("NaN or infinite", e.Message);
         Assert.Contains("octave 1", e.Message);
+        Assert.EndsWith("Use smaller weights or check the preprocessing mean/std.", e.Message);
+        Assert.DoesNotContain("bfloat16", e.Message);
     }
 
     [Theory]
