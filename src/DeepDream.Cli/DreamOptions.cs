@@ -92,7 +92,7 @@ internal sealed class DreamOptions
 
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed for a reproducible run; without it one is chosen and printed.", HelpName = "N" };
 
-    public Option<int?> TileSize { get; } = new("--tile-size") { Description = "Largest tile the model sees, at least 64 (default automatic).", HelpName = "PX" };
+    public Option<int?> TileSize { get; } = new("--tile-size") { Description = "Largest tile the model sees, 64 to 8192 (default automatic).", HelpName = "PX" };
 
     public Option<string> Precision { get; } = new("--precision")
     {

@@ -94,6 +94,32 @@ internal sealed class SequenceOptions
         return settings;
     }
 
+    /// <summary>
+    /// Jobs made before the settings were written in the options' words stored <c>precision</c> as <c>Float32</c> or
+    /// <c>BFloat16</c> and an automatic <c>tile-size</c> as empty text: the same settings, so they resume.
+    /// </summary>
+    private static readonly Dictionary<(string Key, string Earlier), string> s_earlierWords = new()
+    {
+        [("precision", "Float32")] = "fp32",
+        [("precision", "BFloat16")] = "bf16",
+        [("tile-size", "")] = "automatic",
+    };
+
+    /// <summary>
+    /// <paramref name="description"/> with a setting <paramref name="earlier"/> (the job's stored description, or null)
+    /// wrote in the earlier words taken over where it means the same, so the comparison sees no change.
+    /// </summary>
+    public static JobDescription InEarlierWords(JobDescription description, JobDescription? earlier)
+    {
+        if (earlier is null) return description;
+        var settings = description.Settings.ToDictionary(StringComparer.Ordinal);
+        foreach (var ((key, word), meaning) in s_earlierWords)
+        {
+            if (earlier.Settings.GetValueOrDefault(key) == word && settings.GetValueOrDefault(key) == meaning) settings[key] = word;
+        }
+        return description with { Settings = settings };
+    }
+
     /// <summary>The seed: --seed, else the one an earlier run of this job used, else a new one.</summary>
     public static int ChooseSeed(DreamOptionValues dream, SequenceOptionValues sequence, CliContext context)
     {

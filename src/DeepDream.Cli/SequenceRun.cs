@@ -110,6 +110,7 @@ internal sealed class SequenceRun
     /// <summary>Opens the job for frames of <paramref name="width"/> x <paramref name="height"/>, telling the user when it resumes.</summary>
     public SequenceJob OpenJob(JobDescription description, int width, int height)
     {
+        if (!_sequence.Restart) description = SequenceOptions.InEarlierWords(description, SequenceJob.ReadDescription(_sequence.JobFolder));
         var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart, (width, height));
         if (job.RejectedFrame is { } rejected && !_dream.Quiet) _context.Error.WriteLine("note: " + rejected + ".");
         if (job.FramesDone > 0 && !_dream.Quiet)

@@ -31,6 +31,36 @@ public sealed class SequenceSettingsWordsTests : IDisposable
     }
 
     [Fact]
+    public async Task Jobs_WrittenInTheEarlierWords_StillResume()
+    {
+        var input = _cli.WriteNoise("in.png", 48, 32);
+        var folder = _cli.PathOf("frames");
+        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "1")).ExitCode);
+        var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
+        var b = _cli.WriteNoise("b.png", 40, 32, seed: 2);
+        var batch = _cli.PathOf("out");
+        Assert.Equal(0, (await Tiny("dream", a, b, "-o", batch)).ExitCode);
+        foreach (var manifest in new[] { Path.Combine(folder, DeepDream.Sequences.Jobs.SequenceJob.ManifestName), Path.Combine(batch, "deepdream-batch.json") })
+        {
+            var text = File.ReadAllText(manifest);
+            var earlier = text.Replace("\"precision\": \"fp32\"", "\"precision\": \"Float32\"", StringComparison.Ordinal)
+                .Replace("\"tile-size\": \"automatic\"", "\"tile-size\": \"\"", StringComparison.Ordinal);
+            Assert.NotEqual(text, earlier.Replace("Float32", "fp32", StringComparison.Ordinal)); // both were rewritten
+            File.WriteAllText(manifest, earlier);
+        }
+
+        var more = await Tiny("zoom", input, "-o", folder, "--frames", "2");
+        Assert.True(more.ExitCode == 0, more.ToString());
+        Assert.Contains("resuming: 1 frame(s) already in", more.Stderr);
+        var again = await Tiny("dream", a, b, "-o", batch);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("resuming: 2 of 2 image(s)", again.Stderr);
+        var changed = await Tiny("zoom", input, "-o", folder, "--frames", "3", "--precision", "bf16");
+        Assert.Equal(2, changed.ExitCode);
+        Assert.Contains("(precision: Float32 → bf16)", changed.Stderr);
+    }
+
+    [Fact]
     public async Task Zoom_OfOneFrame_SaysOneFrame()
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
