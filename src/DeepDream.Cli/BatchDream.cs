@@ -47,8 +47,9 @@ internal static class BatchDream
         var manifestPath = Path.Combine(folder, ManifestName);
         var stored = BatchManifest.TryLoad(manifestPath);
         var seed = dream.Seed ?? (!restart && stored?.Settings.GetValueOrDefault("seed") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var earlier) ? earlier : dream.ChooseSeed(context));
-        var description = new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, preparation.Settings));
-        var differences = stored is null ? [] : description.DifferencesFrom(new JobDescription("batch", "", stored.Settings));
+        var storedDescription = stored is null ? null : new JobDescription("batch", "", stored.Settings);
+        var description = SequenceOptions.InEarlierWords(new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, preparation.Settings)), restart ? null : storedDescription);
+        var differences = storedDescription is null ? [] : description.DifferencesFrom(storedDescription);
         if (!restart && differences.Count > 0)
         {
             throw new UsageException(
