@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DeepDream.Cli;
 using DeepDream.Sequences;
 using DeepDream.Sequences.Media;
@@ -21,9 +20,6 @@ public sealed class SequenceFileSafetyTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
-
-    private static Dictionary<string, string> Hashes(string folder) => Directory.GetFiles(folder)
-        .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(MD5.HashData(File.ReadAllBytes(f))));
 
     [Fact]
     public void TargetOfTemporary_KnowsOnlyTheWritersExactNames()
@@ -62,11 +58,11 @@ public sealed class SequenceFileSafetyTests : IDisposable
         File.Copy(input, Path.Combine(folder, "frame-000001.png"));
         File.WriteAllText(Path.Combine(folder, ".notes.tmp"), "x");
         File.WriteAllText(Path.Combine(folder, ".frame-000002.png.0123456789ab.tmp"), "half a frame");
-        var before = Hashes(folder);
+        var before = Tools.Hashes(folder);
         var result = await Tiny("zoom", input, "-o", folder, "--frames", "1");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("but no deepdream-job.json", result.Stderr);
-        Assert.Equal(before, Hashes(folder)); // the leftover too: the folder is not this job's
+        Assert.Equal(before, Tools.Hashes(folder)); // the leftover too: the folder is not this job's
         Assert.False(File.Exists(Path.Combine(folder, ".deepdream-job.lock")));
         Assert.Equal(0, _cli.ModelLoads);
     }
@@ -78,11 +74,11 @@ public sealed class SequenceFileSafetyTests : IDisposable
         var folder = _cli.PathOf("job");
         Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "1")).ExitCode);
         File.WriteAllText(Path.Combine(folder, ".frame-000002.png.0123456789ab.tmp"), "half a frame");
-        var before = Hashes(folder);
+        var before = Tools.Hashes(folder);
         var result = await Tiny("zoom", input, "-o", folder, "--frames", "1", "--zoom", "1.2");
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("made with other settings", result.Stderr);
-        Assert.Equal(before, Hashes(folder));
+        Assert.Equal(before, Tools.Hashes(folder));
     }
 
     [Fact]
@@ -111,7 +107,7 @@ public sealed class SequenceFileSafetyTests : IDisposable
         var guide = _cli.PathOf("gg.gif");
         Tools.WriteNoiseGif(guide, 48, 40, 1);
         File.CreateSymbolicLink(_cli.PathOf("alias.gif"), guide);
-        var before = Hashes(_cli.Folder);
+        var before = Tools.Hashes(_cli.Folder);
         foreach (var spelling in new[] { guide, _cli.PathOf("alias.gif"), _cli.PathOf("./gg.gif") })
         {
             var result = await Tiny("zoom", input, "-o", guide, "--frames", "2", "--guide", spelling, "--restart");
@@ -119,7 +115,7 @@ public sealed class SequenceFileSafetyTests : IDisposable
             Assert.Contains("is the --guide image itself", result.Stderr);
             Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
-        Assert.Equal(before, Hashes(_cli.Folder));
+        Assert.Equal(before, Tools.Hashes(_cli.Folder));
         Assert.False(Directory.Exists(guide + ".frames"));
         Assert.Equal(0, _cli.ModelLoads);
     }
@@ -184,43 +180,36 @@ public sealed class SequenceFileSafetyTests : IDisposable
         Assert.Equal(["in.png"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
     }
 
-    [Fact]
-    public async Task Video_FrameFolderWithMixedSizes_IsRefusedBeforeRestartDeletesTheFinishedFrames()
+    [Theory]
+    [InlineData("mixed sizes")]
+    [InlineData("truncated")]
+    public async Task Video_BadFrameFolder_IsRefusedBeforeRestartDeletesTheFinishedFrames(string damage)
     {
         var frames = _cli.PathOf("fr");
         Tools.WritePanningFrames(frames, "coffee.png", 40, 32, 3, 3);
         var output = _cli.PathOf("out");
         Assert.Equal(0, (await Tiny("video", frames, "-o", output, "--flow", "none")).ExitCode);
-        var finished = Hashes(output);
+        var finished = Tools.Hashes(output);
         Assert.Equal(3, finished.Keys.Count(k => k.StartsWith("frame-", StringComparison.Ordinal)));
-        var last = Directory.GetFiles(frames).Order(StringComparer.Ordinal).Last();
-        using (var other = new Image<Rgb24>(32, 32)) other.SaveAsPng(last);
+        var files = Directory.GetFiles(frames).Order(StringComparer.Ordinal).ToList();
+        string expected;
+        if (damage == "mixed sizes")
+        {
+            using (var other = new Image<Rgb24>(32, 32)) other.SaveAsPng(files[2]);
+            expected = $"The frame '{files[2]}' is 32x32 but the first frame is 40x32";
+        }
+        else
+        {
+            var bytes = File.ReadAllBytes(files[1]);
+            File.WriteAllBytes(files[1], bytes[..(bytes.Length / 2)]);
+            expected = $"'{files[1]}' is truncated";
+        }
 
         var result = await Tiny("video", frames, "-o", output, "--flow", "none", "--restart");
         Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains($"The frame '{last}' is 32x32 but the first frame is 40x32", result.Stderr);
-        Assert.Equal(finished, Hashes(output));
+        Assert.Contains(expected, result.Stderr);
+        Assert.Equal(finished, Tools.Hashes(output));
         Assert.Equal(1, _cli.ModelLoads); // the first run's only
-    }
-
-    [Fact]
-    public async Task Video_FrameFolderWithATruncatedFrame_IsRefusedBeforeRestartDeletesTheFinishedFrames()
-    {
-        var frames = _cli.PathOf("fr");
-        Tools.WritePanningFrames(frames, "coffee.png", 40, 32, 3, 3);
-        var output = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("video", frames, "-o", output, "--flow", "none")).ExitCode);
-        var finished = Hashes(output);
-        var second = Directory.GetFiles(frames).Order(StringComparer.Ordinal).ElementAt(1);
-        var bytes = File.ReadAllBytes(second);
-        File.WriteAllBytes(second, bytes[..(bytes.Length / 2)]);
-
-        var result = await Tiny("video", frames, "-o", output, "--flow", "none", "--restart");
-        Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains("is truncated", result.Stderr);
-        Assert.Contains(Path.GetFileName(second), result.Stderr);
-        Assert.Equal(finished, Hashes(output));
-        Assert.Equal(1, _cli.ModelLoads);
     }
 
     /// <summary>
