@@ -43,7 +43,7 @@ internal static class BatchDream
         var manifestPath = Path.Combine(folder, ManifestName);
         var stored = restart ? null : JobDescription.TryLoad(manifestPath);
         var seed = dream.Seed ?? (stored?.Settings.GetValueOrDefault("seed") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var earlier) ? earlier : dream.ChooseSeed(context));
-        var description = new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, preparation.Settings));
+        var description = SequenceOptions.InEarlierWords(new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, preparation.Settings)), stored);
         if (stored is not null && description.DifferencesFrom(stored) is { Count: > 0 } differences)
         {
             throw new UsageException(

@@ -92,7 +92,7 @@ internal sealed class DreamOptions
 
     public Option<int?> Seed { get; } = new("--seed") { Description = "Seed for a reproducible run; without it one is chosen and printed.", HelpName = "N" };
 
-    public Option<int?> TileSize { get; } = new("--tile-size") { Description = "Largest tile the model sees, at least 64 (default automatic).", HelpName = "PX" };
+    public Option<int?> TileSize { get; } = new("--tile-size") { Description = "Largest tile the model sees, 64 to 8192 (default automatic).", HelpName = "PX" };
 
     public Option<string> Precision { get; } = new("--precision")
     {
@@ -160,9 +160,6 @@ internal sealed class DreamOptions
         return values with { Transforms = transforms };
     }
 
-    /// <summary>The largest --tile-size: 8192² pixels already need tens of GB for one forward and backward pass.</summary>
-    internal const int MaxTileSize = 8192;
-
     /// <summary>Checks every value and combination; throws <see cref="UsageException"/> (exit 2).</summary>
     internal static DreamOptionValues Validate(ModelRequest model, string[]? layers, string? channels, string? guide, int octaves,
         string octaveScale, int steps, string stepSize, int jitter, int? seed, int? tileSize, string precision, bool json, bool quiet, bool verbose)
@@ -174,8 +171,8 @@ internal sealed class DreamOptions
         var step = ValueParsers.ParseDouble(stepSize, "--step-size");
         if (!(step > 0) || step > 1) throw new UsageException($"--step-size must be in (0, 1] (pixel units of [0,1] images; default 0.0045), got {stepSize}.");
         if (jitter < 0) throw new UsageException($"--jitter must be 0 (off) or more pixels, got {jitter}.");
-        if (tileSize is < 64 or > MaxTileSize)
-            throw new UsageException($"--tile-size must be between 64 and {MaxTileSize} pixels (a tile needs about 1 KB of memory per pixel), got {tileSize}.");
+        if (tileSize is < Tiling.TileSizing.MinimumSide or > Tiling.TileSizing.MaximumSide)
+            throw new UsageException($"--tile-size must be between {Tiling.TileSizing.MinimumSide} and {Tiling.TileSizing.MaximumSide} pixels (a tile needs about 1 KB of memory per pixel), got {tileSize}.");
         var numberFormat = precision.Trim().ToLowerInvariant() switch
         {
             "fp32" or "float32" => DeepDream.Precision.Float32,

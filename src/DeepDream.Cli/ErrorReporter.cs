@@ -37,6 +37,7 @@ internal static class ErrorReporter
     /// <summary>Library advice that has a command-line switch, worded as that switch.</summary>
     private static string CliWording(string message) =>
         message.Replace("set OnnxImportOptions.ResizeForFixedSizeLayers", "pass --resize-fixed", StringComparison.Ordinal)
+            .Replace("set OnnxImportOptions.SymmetricPadsFromBegin", "pass --symmetric-pads", StringComparison.Ordinal)
             .Replace(Diagnostics.NonFiniteErrors.UseFloat32, "pass --precision fp32", StringComparison.Ordinal);
 
     /// <summary>The library's "start over" (<c>SequenceJob.Open</c>'s <c>restart</c>) worded as the switch that does it.</summary>

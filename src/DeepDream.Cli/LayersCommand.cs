@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DeepDream.Diagnostics;
 using DeepDream.Features;
 
 namespace DeepDream.Cli;
@@ -60,7 +61,7 @@ internal static class LayersCommand
         var shapeWidth = Math.Max("SHAPE".Length, rows.Count == 0 ? 0 : rows.Max(r => r.Shape.Length));
         var sb = new System.Text.StringBuilder();
         var dreamLayer = defaultLayer is null ? "no default dream layer (pass --layer)" : "default dream layer " + defaultLayer;
-        sb.Append(CultureInfo.InvariantCulture, $"# {modelName}, input {width}x{height}, {layers.Count} layers, {dreamLayer}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"# {modelName}, input {width}x{height}, {Wording.Count(layers.Count, "layer")}, {dreamLayer}\n");
         sb.Append(CultureInfo.InvariantCulture, $"{"LAYER".PadRight(nameWidth)}  {"SHAPE".PadRight(shapeWidth)}  CHANNELS\n");
         foreach (var (name, shape, channels) in rows)
             sb.Append(CultureInfo.InvariantCulture, $"{name.PadRight(nameWidth)}  {shape.PadRight(shapeWidth)}  {channels}\n");

@@ -5,9 +5,9 @@ namespace DeepDream.Cli;
 /// <summary>The raw values of the model options, shared by <c>dream</c> and <c>layers</c>.</summary>
 internal sealed record ModelOptionValues(
     string? Model, string? Architecture, string? Preprocess, string? Mean, string? Std, bool Bgr, string? Scale, string? Device,
-    bool ResizeFixed = false);
+    bool ResizeFixed = false, bool SymmetricPads = false);
 
-/// <summary>The model options (<c>--model --arch --preprocess --mean --std --bgr --scale --resize-fixed --device</c>) as System.CommandLine options.</summary>
+/// <summary>The model options (<c>--model --arch --preprocess --mean --std --bgr --scale --resize-fixed --symmetric-pads --device</c>) as System.CommandLine options.</summary>
 internal sealed class ModelOptions
 {
     public Option<string?> Model { get; } = new Option<string?>("--model")
@@ -53,6 +53,11 @@ internal sealed class ModelOptions
         Description = "For a .onnx model: dream on layers fixed to one input size (vision transformers, fixed-size exports) by resizing the image to that size for the forward pass.",
     };
 
+    public Option<bool> SymmetricPads { get; } = new("--symmetric-pads")
+    {
+        Description = "For a .onnx model exported by CNTK (asymmetric pads such as [1,1,0,0]): pad both sides by the begin amount, so that odd image sizes work.",
+    };
+
     public Option<string?> Device { get; } = new("--device")
     {
         Description = "cpu or cuda (default: cuda when available, else cpu).",
@@ -69,10 +74,12 @@ internal sealed class ModelOptions
         command.Options.Add(Bgr);
         command.Options.Add(Scale);
         command.Options.Add(ResizeFixed);
+        command.Options.Add(SymmetricPads);
         command.Options.Add(Device);
     }
 
     public ModelOptionValues Read(ParseResult result) => new(
         result.GetValue(Model), result.GetValue(Architecture), result.GetValue(Preprocess), result.GetValue(Mean),
-        result.GetValue(Std), result.GetValue(Bgr), result.GetValue(Scale), result.GetValue(Device), result.GetValue(ResizeFixed));
+        result.GetValue(Std), result.GetValue(Bgr), result.GetValue(Scale), result.GetValue(Device), result.GetValue(ResizeFixed),
+        result.GetValue(SymmetricPads));
 }

@@ -24,6 +24,9 @@ internal sealed record ModelRequest(ModelSource Source, string? Path, string? Ar
     /// <summary>For an ONNX model: <see cref="Models.Onnx.OnnxImportOptions.ResizeForFixedSizeLayers"/> (<c>--resize-fixed</c>).</summary>
     public bool ResizeFixed { get; init; }
 
+    /// <summary>For an ONNX model: <see cref="Models.Onnx.OnnxImportOptions.SymmetricPadsFromBegin"/> (<c>--symmetric-pads</c>).</summary>
+    public bool SymmetricPads { get; init; }
+
     /// <summary>The name of the embedded model, accepted by <c>--model</c>.</summary>
     public const string EmbeddedName = "resnet18";
 
@@ -56,6 +59,8 @@ internal static class ModelResolver
         var isOnnx = model is not null && System.IO.Path.GetExtension(model).Equals(".onnx", StringComparison.OrdinalIgnoreCase);
         if (values.ResizeFixed && !isOnnx)
             throw new UsageException("--resize-fixed applies only to a .onnx model (torchvision architectures and the embedded resnet18 compute at any size).");
+        if (values.SymmetricPads && !isOnnx)
+            throw new UsageException("--symmetric-pads applies only to a .onnx model (the embedded resnet18 already pads symmetrically, torchvision architectures need no change).");
         if (string.IsNullOrEmpty(model) || (string.Equals(model, ModelRequest.EmbeddedName, StringComparison.OrdinalIgnoreCase) && !File.Exists(model)))
         {
             if (values.Architecture is not null)
@@ -71,7 +76,7 @@ internal static class ModelResolver
         {
             if (values.Architecture is not null)
                 throw new UsageException("--arch applies only to .pth, .pt or .safetensors weight files, not to a .onnx model; remove --arch.");
-            return new ModelRequest(ModelSource.Onnx, fullPath, null, ResolvePreprocessing(values), device) { ResizeFixed = values.ResizeFixed };
+            return new ModelRequest(ModelSource.Onnx, fullPath, null, ResolvePreprocessing(values), device) { ResizeFixed = values.ResizeFixed, SymmetricPads = values.SymmetricPads };
         }
         if (WeightExtensions.Contains(extension))
         {
@@ -101,7 +106,7 @@ internal static class ModelResolver
             {
                 ModelSource.Embedded => DreamModels.ResNet18(request.Device),
                 ModelSource.Onnx => DreamModels.FromOnnx(request.Path!, request.Preprocessing!,
-                    new Models.Onnx.OnnxImportOptions { ResizeForFixedSizeLayers = request.ResizeFixed }, request.Device),
+                    new Models.Onnx.OnnxImportOptions { ResizeForFixedSizeLayers = request.ResizeFixed, SymmetricPadsFromBegin = request.SymmetricPads }, request.Device),
                 _ => DreamModels.FromTorchVision(request.Architecture!, request.Path!, request.Device),
             };
         }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DeepDream.Performance;
 using DeepDream.Sequences.Jobs;
 using DeepDream.Sequences.Media;
 
@@ -82,11 +83,41 @@ internal sealed class SequenceOptions
             if (property.Name is nameof(DreamOptionValues.Json) or nameof(DreamOptionValues.Quiet) or nameof(DreamOptionValues.Verbose) or nameof(DreamOptionValues.Seed)) continue;
             settings[ToKebab(property.Name)] = Format(property.GetValue(dream));
         }
-        settings["model"] = dream.Model.Description + (dream.Model.Preprocessing is { } p ? " " + p : "") + (dream.Model.ResizeFixed ? " resize-fixed" : "");
+        // The words the options take, so a refused resume reads "precision: fp32 → bf16" and "tile-size: automatic → 64".
+        settings["tile-size"] = dream.TileSize?.ToString(CultureInfo.InvariantCulture) ?? "automatic";
+        settings["precision"] = dream.Precision.ShortName();
+        settings["model"] = dream.Model.Description + (dream.Model.Preprocessing is { } p ? " " + p : "") + (dream.Model.ResizeFixed ? " resize-fixed" : "")
+            + (dream.Model.SymmetricPads ? " symmetric-pads" : "");
         if (dream.Guide is not null) settings["guide"] = JobDescription.IdentifyFile(dream.Guide);
         settings["seed"] = seed.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in own) settings[key] = value;
         return settings;
+    }
+
+    /// <summary>
+    /// Jobs made before the settings were written in the options' words stored <c>precision</c> as <c>Float32</c> or
+    /// <c>BFloat16</c> and an automatic <c>tile-size</c> as empty text: the same settings, so they resume.
+    /// </summary>
+    private static readonly Dictionary<(string Key, string Earlier), string> s_earlierWords = new()
+    {
+        [("precision", "Float32")] = "fp32",
+        [("precision", "BFloat16")] = "bf16",
+        [("tile-size", "")] = "automatic",
+    };
+
+    /// <summary>
+    /// <paramref name="description"/> with a setting <paramref name="earlier"/> (the job's stored description, or null)
+    /// wrote in the earlier words taken over where it means the same, so the comparison sees no change.
+    /// </summary>
+    public static JobDescription InEarlierWords(JobDescription description, JobDescription? earlier)
+    {
+        if (earlier is null) return description;
+        var settings = description.Settings.ToDictionary(StringComparer.Ordinal);
+        foreach (var ((key, word), meaning) in s_earlierWords)
+        {
+            if (earlier.Settings.GetValueOrDefault(key) == word && settings.GetValueOrDefault(key) == meaning) settings[key] = word;
+        }
+        return description with { Settings = settings };
     }
 
     /// <summary>The seed: --seed, else the one an earlier run of this job used, else a new one.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using DeepDream.Diagnostics;
 using DeepDream.Sequences;
 using DeepDream.Sequences.Jobs;
 using DeepDream.Sequences.Media;
@@ -20,7 +21,7 @@ internal sealed record SequenceReport(
     int Frames,
     int FramesResumed,
     int Seed,
-    IReadOnlyDictionary<string, string> Settings,
+    IReadOnlyDictionary<string, object> Settings,
     SequenceReport.TimingInfo Timings,
     IReadOnlyList<SequenceReport.FrameInfo> FrameTimes)
 {
@@ -121,6 +122,7 @@ internal sealed class SequenceRun
     /// <summary>Opens the job for frames of <paramref name="width"/> x <paramref name="height"/>, telling the user when it resumes.</summary>
     public SequenceJob OpenJob(JobDescription description, int width, int height)
     {
+        if (!_sequence.Restart) description = SequenceOptions.InEarlierWords(description, SequenceJob.ReadDescription(_sequence.JobFolder));
         var job = SequenceJob.Open(_sequence.JobFolder, description, _sequence.Restart, (width, height));
         if (job.RejectedFrame is { } rejected && !_dream.Quiet) _context.Error.WriteLine("note: " + rejected + ".");
         if (job.FramesDone > 0 && !_dream.Quiet)
@@ -256,7 +258,7 @@ internal sealed class SequenceRun
     {
         var records = job.Frames.Take(frames).Select(f => new SequenceReport.FrameInfo(f.Index, f.Seed, f.Seconds, f.Index < firstFrame)).ToList();
         var report = new SequenceReport(command, Path.GetFullPath(input), _sequence.Output, job.Folder, width, height, rate.ToString(), frames, firstFrame,
-            seed, job.Description.Settings,
+            seed, SequenceReportSettings.From(job.Description.Settings, _dream),
             new SequenceReport.TimingInfo(loadSeconds, _read, _prepare, _dreamSeconds, _write, _encode, _encodeBackground, total.Elapsed.TotalSeconds), records);
         var beyond = job.FramesDone - frames;
         if (_sequence.OutputKind != SequenceOutputKind.Folder && !_sequence.KeepFrames && beyond <= 0) job.Delete();
@@ -270,7 +272,7 @@ internal sealed class SequenceRun
         if (!_dream.Quiet)
         {
             _context.Error.WriteLine(FormattableString.Invariant(
-                $"wrote {_sequence.Output} ({frames} frames, {_written ?? $"{width}x{height}, {rate} fps"}) in {total.Elapsed.TotalSeconds:0.0} s"));
+                $"wrote {_sequence.Output} ({Wording.Count(frames, "frame")}, {_written ?? $"{width}x{height}, {rate} fps"}) in {total.Elapsed.TotalSeconds:0.0} s"));
         }
         if (_dream.Json)
         {

@@ -192,12 +192,12 @@ public sealed class DreamBuilder
     /// octaves whose forward and backward pass does not fit <see cref="TileMemoryBudget"/>. When the tile is at least the
     /// image size the result equals the untiled one exactly.
     /// </summary>
-    /// <param name="pixels">At least 64.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixels"/> is below 64.</exception>
+    /// <param name="pixels">From 64 to 8192: an 8192² tile already needs tens of GB.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="pixels"/> is below 64 or above 8192.</exception>
     public DreamBuilder TileSize(int pixels)
     {
         EnsureNotBuilt();
-        Guard.AtLeast(pixels, 64, nameof(pixels), "The tile size", "64 pixels");
+        Guard.Between(pixels, Tiling.TileSizing.MinimumSide, Tiling.TileSizing.MaximumSide, nameof(pixels), "The tile size", " pixels");
         _settings = _settings with { TileSize = pixels };
         return this;
     }
@@ -205,7 +205,8 @@ public sealed class DreamBuilder
     /// <summary>
     /// Memory budget for one forward and backward pass, used for the automatic tiling. Default: half the memory available
     /// when each octave starts (Linux), or 1 GiB where that is unknown (other systems, GPUs). A fixed budget makes the
-    /// tiling, and so the result of a seed, independent of what other programs use.
+    /// tiling, and so the result of a seed, independent of what other programs use. However large the budget, a tile is
+    /// at most 8192 pixels on a side (an octave whose pass fits the budget is not tiled at all).
     /// </summary>
     /// <param name="bytes">At least 64 MiB.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytes"/> is below 64 MiB.</exception>

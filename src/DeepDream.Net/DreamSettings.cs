@@ -69,8 +69,8 @@ public sealed record DreamSettings
 
     /// <summary>
     /// Reads the machine now: the largest tile side an octave starting now would be cut into on the CPU.
-    /// <see cref="TileSize"/> when set; otherwise <c>√(budget / bytes per pixel)</c> rounded down to a multiple of 32 and
-    /// at least 256, with <see cref="TileMemoryBudget"/> as the budget or, when that is automatic, half the memory
+    /// <see cref="TileSize"/> when set; otherwise <c>√(budget / bytes per pixel)</c> rounded down to a multiple of 32,
+    /// at least 256 and at most 8192, with <see cref="TileMemoryBudget"/> as the budget or, when that is automatic, half the memory
     /// available at this call. With neither set, two calls can differ as other programs take and free memory (a dream
     /// reads the memory once per octave, and all steps of an octave use that figure). Octaves whose pass fits the budget
     /// are not tiled at all.

@@ -34,6 +34,13 @@ internal static class Guard
             throw new ArgumentOutOfRangeException(name, value, $"{what ?? name} must be at least {minimumText ?? minimum.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
     }
 
+    /// <summary>From <paramref name="minimum"/> to <paramref name="maximum"/> inclusive; <paramref name="what"/> (default: the name) and <paramref name="unit"/> (such as " pixels") word the message.</summary>
+    public static void Between(long value, long minimum, long maximum, string name, string? what = null, string unit = "")
+    {
+        if (value < minimum || value > maximum)
+            throw new ArgumentOutOfRangeException(name, value, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{what ?? name} must be between {minimum} and {maximum}{unit}."));
+    }
+
     /// <summary>Greater than 0 and finite (not NaN).</summary>
     public static void PositiveFinite(double value, string name)
     {

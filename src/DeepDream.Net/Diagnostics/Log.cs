@@ -6,7 +6,7 @@ namespace DeepDream.Diagnostics;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1, EventName = "RunStarted", Level = LogLevel.Information,
-        Message = "Dreaming {Width}×{Height} with {Model}, objective {Objective}: {Octaves} octaves × {OctaveScale}, {Steps} steps of {StepSize}, jitter {Jitter}, seed {Seed}, tile {TileSize}, {Precision}")]
+        Message = "Dreaming {Width}×{Height} with {Model}, objective {Objective}: octaves {Octaves} × {OctaveScale}, steps {Steps} of {StepSize} per octave, jitter {Jitter}, seed {Seed}, tile {TileSize}, {Precision}")]
     public static partial void RunStarted(ILogger logger, int width, int height, string model, string objective,
         int octaves, double octaveScale, int steps, double stepSize, int jitter, int seed, int tileSize, string precision);
 
@@ -38,7 +38,7 @@ internal static partial class Log
         Message = "This CPU has no native bfloat16 arithmetic (AVX512-BF16 or AMX): bfloat16 is emulated and several times slower than float32; use Precision.Float32 for speed")]
     public static partial void PrecisionEmulated(ILogger logger);
 
-    [LoggerMessage(EventId = 9, EventName = "OpenMpStartedFirst", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 9, EventName = "OpenMpStartedFirst", Level = LogLevel.Warning,
         Message = "TorchSharp was used before DeepDream.Net, so libtorch's OpenMP threads spin-wait for milliseconds and dreams can run several times slower on a busy machine; set OMP_WAIT_POLICY=PASSIVE and GOMP_SPINCOUNT=1000 in the environment before the application starts, or use DeepDream.Net (e.g. create a DreamBuilder) before the first TorchSharp call")]
     public static partial void OpenMpStartedFirst(ILogger logger);
 

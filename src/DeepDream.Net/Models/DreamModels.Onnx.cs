@@ -36,7 +36,7 @@ public static partial class DreamModels
         var graph = OnnxModelLoader.LoadResourceGraph(typeof(DreamModels).Assembly, ResNet18Resource, options, device);
         try
         {
-            return new OnnxFeatureExtractor("resnet18", graph, ResNet18Preprocessing, ResNetAliases.Find(graph), device);
+            return new OnnxFeatureExtractor("resnet18", graph, ResNet18Preprocessing, ResNetAliases.Find(graph), device, symmetricPadsFromBegin: true);
         }
         catch (Exception e) when (e is OnnxModelLoadError or ArgumentException)
         {

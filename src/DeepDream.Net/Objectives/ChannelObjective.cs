@@ -43,7 +43,7 @@ public sealed class ChannelObjective : Objective
         if (bad.Length > 0)
         {
             throw new ArgumentException(
-                $"Channel {Describe(bad)} is out of range for layer '{Layer}', which has {info.Channels} channels (0–{info.Channels - 1}).",
+                $"Channel {Describe(bad)} is out of range for layer '{Layer}', which has {Diagnostics.Wording.Count(info.Channels, "channel")} (0–{info.Channels - 1}).",
                 nameof(extractor));
         }
         // Lives as long as the dreamer: kept out of any dispose scope the caller may have open.

@@ -24,6 +24,15 @@ internal sealed class TileSizing(int? tileSize, long? budget, long bytesPerPixel
     /// <summary>The smallest budget: 64 MiB (also the least <see cref="DreamBuilder.TileMemoryBudget"/> accepts).</summary>
     public const long MinimumBudget = 64L << 20;
 
+    /// <summary>The smallest tile side one can set (<see cref="DreamBuilder.TileSize"/>, the CLI's <c>--tile-size</c>).</summary>
+    public const int MinimumSide = 64;
+
+    /// <summary>
+    /// The largest tile side, set or automatic: an 8192² pass already needs tens of GB (about 1 KB per pixel), and
+    /// larger tiles would only come from budgets no machine has.
+    /// </summary>
+    public const int MaximumSide = 8192;
+
     /// <summary>The smallest automatic tile side.</summary>
     public const int MinimumAutomaticSide = 256;
 
@@ -59,8 +68,8 @@ internal sealed class TileSizing(int? tileSize, long? budget, long bytesPerPixel
 
     /// <summary>
     /// The largest tile side under <paramref name="budget"/>: the fixed one, or the largest whose pass fits the budget,
-    /// √(budget / bytes per pixel) rounded down to a multiple of 32 and at least the minimum side.
+    /// √(budget / bytes per pixel) rounded down to a multiple of 32, at least the minimum side and at most <see cref="MaximumSide"/>.
     /// </summary>
     public int LargestSide(long budget) =>
-        tileSize ?? Math.Max(Math.Max(MinimumAutomaticSide, minimumSide), (int)Math.Sqrt((double)budget / bytesPerPixel) / 32 * 32);
+        tileSize ?? Math.Max(Math.Max(MinimumAutomaticSide, minimumSide), (int)Math.Min(MaximumSide, Math.Sqrt((double)budget / bytesPerPixel)) / 32 * 32);
 }

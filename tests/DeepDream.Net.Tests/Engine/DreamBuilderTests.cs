@@ -33,7 +33,7 @@ public sealed class DreamBuilderTests
             "steps" => ("steps", "at least 1"),
             "stepSize" => ("stepSize", "positive"),
             "jitter" => ("pixels", "0 or more"),
-            _ => ("pixels", "at least 64"),
+            _ => ("pixels", "The tile size must be between 64 and 8192 pixels."),
         };
         Assert.Equal(parameter, error.ParamName);
         Assert.Contains(text, error.Message);

@@ -18,7 +18,31 @@ public sealed class LoggingTests
         Assert.Equal([6, 1, 3, 4, 3, 4, 2], sink.Events.Select(e => e.Id.Id));
         Assert.Equal("SeedChosen", sink.Events[0].Id.Name);
         Assert.Contains($"seed {result.Seed}", sink.Events[1].Message);
-        Assert.Contains("Dreaming 30×20 with tiny, objective L2(conv2): 2 octaves", sink.Events[1].Message);
+        Assert.Contains("Dreaming 30×20 with tiny, objective L2(conv2): octaves 2 × 1.4, steps 1 of ", sink.Events[1].Message);
+    }
+
+    [Fact]
+    public void RunStarted_WithOneOctaveAndOneStep_ReadsWithoutAWrongPlural()
+    {
+        var sink = new ListLoggerFactory();
+        using var model = new TinyExtractor();
+        using var dreamer = new DreamBuilder().UseModel(model, ownsModel: false).Layer("conv2").Octaves(1).Steps(1).Seed(2)
+            .UseLoggerFactory(sink).Build();
+        using var input = TestImages.Noise(30, 20);
+        using var result = dreamer.Dream(input);
+        var started = Assert.Single(sink.Events, e => e.Id.Id == 1).Message;
+        Assert.Contains(": octaves 1 × 1.4, steps 1 of 0.0045 per octave, jitter 32, seed 2,", started);
+        Assert.DoesNotContain("1 octaves", started);
+        Assert.DoesNotContain("1 steps", started);
+    }
+
+    [Fact]
+    public void OpenMpStartedFirst_IsAWarning()
+    {
+        var sink = new ListLoggerFactory();
+        DeepDream.Diagnostics.Log.OpenMpStartedFirst(sink.CreateLogger("test"));
+        var logged = Assert.Single(sink.Events);
+        Assert.Equal((9, "OpenMpStartedFirst", LogLevel.Warning), (logged.Id.Id, logged.Id.Name, logged.Level));
     }
 
     [Fact]

@@ -32,15 +32,17 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
     private HashSet<int>? _fixedSizeLayers;
     private readonly Lazy<IReadOnlyList<string>> _layerNames;
     private readonly bool _resizeForFixedSizeLayers;
+    private readonly bool _symmetricPadsFromBegin;
     private PreprocessingTensors _preprocessing;
     private readonly Lazy<string?> _defaultLayer;
     private bool _disposed;
 
     internal OnnxFeatureExtractor(string name, OnnxGraph graph, Preprocessing preprocessing, IReadOnlyDictionary<string, string> aliases, Device device,
-        bool resizeForFixedSizeLayers = false)
+        bool resizeForFixedSizeLayers = false, bool symmetricPadsFromBegin = false)
     {
         _graph = graph;
         _resizeForFixedSizeLayers = resizeForFixedSizeLayers;
+        _symmetricPadsFromBegin = symmetricPadsFromBegin;
         Name = name;
         Preprocessing = preprocessing;
         Device = device;
@@ -181,7 +183,7 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
             if (ids.FirstOrDefault(FixedSizeLayers.Contains, -1) is >= 0 and var fixedId && ((int)image.shape[3], (int)image.shape[2]) != ReferenceSize)
                 throw new DeepDreamException(FixedSizeMessage(layers.ElementAt(Array.IndexOf(ids, fixedId))), e);
             // A native shape error (e.g. a graph that only works at its export size) becomes a library error naming the model.
-            throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input", e);
+            throw NativeErrors.Wrap($"The forward pass of {Name} failed on a {image.shape[3]}×{image.shape[2]} input", e, SizeMismatchAdvice(e));
         }
         k = 0;
         var taken = new HashSet<int>();
@@ -323,6 +325,16 @@ public sealed class OnnxFeatureExtractor : IFeatureExtractor
         candidates.RemoveWhere(double_.Computed);
         return candidates;
     }
+
+    /// <summary>
+    /// For two branches whose sizes disagree (libtorch's "The size of tensor a (4) must match the size of tensor b (5)"):
+    /// the CNTK padding pitfall, asymmetric "same" pads that shift one branch of a residual block on odd sizes, unless
+    /// <see cref="OnnxImportOptions.SymmetricPadsFromBegin"/> is already on. Null for other failures.
+    /// </summary>
+    private string? SizeMismatchAdvice(Exception e) =>
+        !_symmetricPadsFromBegin && NativeErrors.Summary(e).Contains("must match the size of tensor", StringComparison.Ordinal)
+            ? "— if the model was exported by CNTK (asymmetric pads such as [1,1,0,0] in its stride-2 layers), set OnnxImportOptions.SymmetricPadsFromBegin; otherwise try an image size the model was exported for."
+            : null;
 
     /// <summary>
     /// With <see cref="OnnxImportOptions.ResizeForFixedSizeLayers"/>: the image resized (bilinear, differentiable) to the

@@ -108,7 +108,7 @@ internal static class OnnxModelLoader
         try
         {
             return new OnnxFeatureExtractor(name, graph, preprocessing, options.LayerAliases ?? new Dictionary<string, string>(), device,
-                options.ResizeForFixedSizeLayers);
+                options.ResizeForFixedSizeLayers, options.SymmetricPadsFromBegin);
         }
         catch (ArgumentException e)
         {

@@ -93,7 +93,7 @@ public sealed record JobDescription(string Kind, string Input, IReadOnlyDictiona
         ArgumentNullException.ThrowIfNull(files);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var file in files) hash.AppendData(System.Text.Encoding.UTF8.GetBytes(IdentifyFile(file) + "\n"));
-        return string.Create(CultureInfo.InvariantCulture, $"{files.Count} frames (sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())})");
+        return string.Create(CultureInfo.InvariantCulture, $"{Diagnostics.Wording.Count(files.Count, "frame")} (sha256 {Convert.ToHexStringLower(hash.GetHashAndReset())})");
     }
 
     private const string FileFormat = "deepdream-job-description";
