@@ -19,14 +19,14 @@ internal static class DreamCommand
         {
             Description = "The image to dream on; several images or folders dream each into the -o folder with one loaded model.",
             Arity = ArgumentArity.OneOrMore,
-        };
+        }.RefusingEmpty();
         var output = new Option<string>("--output", "-o")
         {
             Description = "Where to write the result; the format follows the extension (" + string.Join(", ", ImageIO.SupportedExtensions) + "); a folder for several inputs.",
             Required = true,
             HelpName = "OUTPUT",
-        };
-        var saveOctaves = new Option<string?>("--save-octaves") { Description = "Also write the image after each octave (octave-1.png, ...) into this folder.", HelpName = "DIR" };
+        }.RefusingEmpty();
+        var saveOctaves = new Option<string?>("--save-octaves") { Description = "Also write the image after each octave (octave-1.png, ...) into this folder.", HelpName = "DIR" }.RefusingEmpty();
         var restart = new Option<bool>("--restart") { Description = "Several inputs: dream every image again, even those an earlier run of this batch finished." };
         var dream = new DreamOptions();
         var preparation = new InputOptions();

@@ -78,7 +78,7 @@ internal sealed class DreamOptions
         HelpName = "LIST|strongest:K",
     };
 
-    public Option<string?> Guide { get; } = new("--guide") { Description = "Guided dreaming: pull the layer's features towards those of this image.", HelpName = "IMAGE" };
+    public Option<string?> Guide { get; } = new Option<string?>("--guide") { Description = "Guided dreaming: pull the layer's features towards those of this image.", HelpName = "IMAGE" }.RefusingEmpty();
 
     public Option<int> Octaves { get; } = new("--octaves") { Description = "Number of octaves.", DefaultValueFactory = _ => 6, HelpName = "N" };
 

@@ -10,11 +10,11 @@ internal sealed record ModelOptionValues(
 /// <summary>The model options (<c>--model --arch --preprocess --mean --std --bgr --scale --resize-fixed --symmetric-pads --device</c>) as System.CommandLine options.</summary>
 internal sealed class ModelOptions
 {
-    public Option<string?> Model { get; } = new("--model")
+    public Option<string?> Model { get; } = new Option<string?>("--model")
     {
         Description = "The network: resnet18 (default, embedded), a .onnx file, or a .pth/.pt/.safetensors weights file with --arch.",
         HelpName = "NAME|PATH",
-    };
+    }.RefusingEmpty();
 
     public Option<string?> Architecture { get; } = new("--arch")
     {

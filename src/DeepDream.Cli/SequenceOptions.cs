@@ -32,12 +32,12 @@ internal sealed record SequenceOptionValues(string Output, SequenceOutputKind Ou
 /// </summary>
 internal sealed class SequenceOptions
 {
-    public Option<string> Output { get; } = new("--output", "-o")
+    public Option<string> Output { get; } = new Option<string>("--output", "-o")
     {
         Description = "Where to write: a .mp4 or .webm video (needs ffmpeg), a .gif, or a folder of numbered PNG frames.",
         Required = true,
         HelpName = "OUTPUT",
-    };
+    }.RefusingEmpty();
 
     public Option<string?> Fps { get; } = new("--fps") { Description = "Frames per second of the output (zoom default 24; video default the input's).", HelpName = "F" };
 
@@ -45,7 +45,7 @@ internal sealed class SequenceOptions
 
     public Option<bool> KeepFrames { get; } = new("--keep-frames") { Description = "Keep the frame folder (OUTPUT.frames) after writing a video or GIF." };
 
-    public Option<string?> Ffmpeg { get; } = new("--ffmpeg") { Description = "The ffmpeg program (or its folder); default: $DEEPDREAM_FFMPEG, else PATH.", HelpName = "PATH" };
+    public Option<string?> Ffmpeg { get; } = new Option<string?>("--ffmpeg") { Description = "The ffmpeg program (or its folder); default: $DEEPDREAM_FFMPEG, else PATH.", HelpName = "PATH" }.RefusingEmpty();
 
     public IEnumerable<Option> All => [Fps, Restart, KeepFrames, Ffmpeg];
 

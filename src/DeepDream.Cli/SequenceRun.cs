@@ -61,6 +61,7 @@ internal sealed class SequenceRun
     private readonly SequenceOptionValues _sequence;
     private double _read, _prepare, _dreamSeconds, _write, _encode, _encodeBackground;
     private string? _written; // "WxH, R fps" of the GIF or video as written, for the summary
+    private readonly List<string> _inputs = []; // the input, its frames and the guide: never removed as a stale temporary file
 
     public SequenceRun(CliContext context, DreamOptionValues dream, SequenceOptionValues sequence)
     {
@@ -89,8 +90,19 @@ internal sealed class SequenceRun
     /// <exception cref="UsageException">The output or the job folder is the input, or holds it as a file of the job.</exception>
     public void RefuseInputAsOutput(string input, IEnumerable<string>? files = null)
     {
-        if (_dream.Guide is { } guide) RefuseOwnedByJob(guide, "--guide image");
-        foreach (var file in files ?? []) RefuseOwnedByJob(file, "input");
+        _inputs.Add(input);
+        if (_dream.Guide is { } guide)
+        {
+            _inputs.Add(guide);
+            if (SourceFiles.SameLocation(_sequence.Output, guide))
+                throw new UsageException($"The output '{_sequence.Output}' is the --guide image itself; writing it would replace the guide. Choose another -o path.");
+            RefuseOwnedByJob(guide, "--guide image");
+        }
+        foreach (var file in files ?? [])
+        {
+            _inputs.Add(file);
+            RefuseOwnedByJob(file, "input");
+        }
         if (SourceFiles.SameLocation(_sequence.JobFolder, input))
             throw new UsageException($"The output folder is the input folder ('{input}'); write the dreamed frames to another folder.");
         if (SourceFiles.SameLocation(_sequence.Output, input))
@@ -121,7 +133,8 @@ internal sealed class SequenceRun
     /// <summary>
     /// Opens the GIF or video output (null for a folder output) and feeds it the job's first <paramref name="frames"/>
     /// frames, made by an earlier run. Call after <see cref="OpenJob"/>: the job's lock makes this run the only writer of
-    /// the output, so an unfinished file a killed run left beside it is removed first.
+    /// the output, so an unfinished file a killed run left beside it (named exactly as the sink names its temporary file,
+    /// and not this run's input or guide) is removed first.
     /// </summary>
     public SequenceOutput? StartOutput(SequenceJob job, int frames, int width, int height, FrameRate rate, Ffmpeg? ffmpeg, VideoInfo? audioFrom, string? audioPath,
         CancellationToken cancellationToken)
@@ -129,7 +142,11 @@ internal sealed class SequenceRun
         if (_sequence.OutputKind == SequenceOutputKind.Folder) return null;
         var clock = Stopwatch.StartNew();
         var folder = Path.GetDirectoryName(_sequence.Output)!;
-        foreach (var stale in Directory.EnumerateFiles(folder, $".{Path.GetFileName(_sequence.Output)}.*.tmp").ToList())
+        var name = Path.GetFileName(_sequence.Output);
+        var staleFiles = Directory.EnumerateFiles(folder, $".{name}.*.tmp")
+            .Where(f => AtomicFile.TargetOfTemporary(Path.GetFileName(f)) == name && !_inputs.Any(input => SourceFiles.SameLocation(f, input)))
+            .ToList();
+        foreach (var stale in staleFiles)
         {
             try
             {

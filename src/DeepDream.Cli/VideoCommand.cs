@@ -13,7 +13,7 @@ internal static class VideoCommand
 {
     public static Command Create(CliContext context)
     {
-        var input = new Argument<string>("INPUT") { Description = "A video file (needs ffmpeg), an animated GIF, or a folder of numbered frames." };
+        var input = new Argument<string>("INPUT") { Description = "A video file (needs ffmpeg), an animated GIF, or a folder of numbered frames." }.RefusingEmpty();
         var blend = new Option<string>("--blend") { Description = "Weight 0..1 of the previous frame's dream carried into the next (0: each frame on its own).", DefaultValueFactory = _ => "0.5", HelpName = "B" };
         var flow = new Option<string>("--flow")
         {

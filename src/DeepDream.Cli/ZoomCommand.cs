@@ -12,7 +12,7 @@ internal static class ZoomCommand
 {
     public static Command Create(CliContext context)
     {
-        var input = new Argument<string>("INPUT") { Description = "The image to start from." };
+        var input = new Argument<string>("INPUT") { Description = "The image to start from." }.RefusingEmpty();
         var frames = new Option<int>("--frames") { Description = "Number of frames.", DefaultValueFactory = _ => 48, HelpName = "N" };
         var zoom = new Option<string>("--zoom") { Description = "Zoom per frame (above 1 zooms in).", DefaultValueFactory = _ => "1.05", HelpName = "S" };
         var rotate = new Option<string>("--rotate") { Description = "Rotation per frame in degrees, counter-clockwise.", DefaultValueFactory = _ => "0", HelpName = "DEG" };

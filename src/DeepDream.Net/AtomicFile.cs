@@ -9,9 +9,28 @@ namespace DeepDream;
 /// </summary>
 internal static class AtomicFile
 {
+    private const int RandomLength = 12;
+    private const string Suffix = ".tmp";
+
     /// <summary>A fresh temporary name beside <paramref name="fullPath"/>.</summary>
     public static string TemporaryNameFor(string fullPath) =>
-        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{RandomNumberGenerator.GetHexString(12, lowercase: true)}.tmp");
+        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{RandomNumberGenerator.GetHexString(RandomLength, lowercase: true)}{Suffix}");
+
+    /// <summary>
+    /// The name of the file whose temporary name <paramref name="fileName"/> is, exactly as <see cref="TemporaryNameFor"/>
+    /// makes them (<c>.NAME.</c> twelve lowercase hex digits <c>.tmp</c>), or null for any other name (a user's
+    /// <c>.notes.tmp</c>).
+    /// </summary>
+    public static string? TargetOfTemporary(string fileName)
+    {
+        var randomStart = fileName.Length - Suffix.Length - RandomLength;
+        if (randomStart < 3 || fileName[0] != '.' || fileName[randomStart - 1] != '.' || !fileName.EndsWith(Suffix, StringComparison.Ordinal)) return null;
+        foreach (var c in fileName.AsSpan(randomStart, RandomLength))
+        {
+            if (!char.IsAsciiHexDigitLower(c)) return null;
+        }
+        return fileName[1..(randomStart - 1)];
+    }
 
     /// <summary>
     /// Writes <paramref name="fullPath"/> with <paramref name="write"/>; exceptions pass through after clean-up. The token

@@ -292,6 +292,10 @@ public static class ImageLoader
             orientation, oriented, frameCount, warnings.AsReadOnly());
     }
 
+    /// <summary>The size <see cref="Load(string, ImageLoadOptions?)"/> gives an image of header <paramref name="info"/>: width and height swapped when its EXIF orientation turns it a quarter.</summary>
+    internal static (int Width, int Height) UprightSize(IImageInfo info) =>
+        ReadOrientation(info.Metadata) is >= 5 and <= 8 ? (info.Height, info.Width) : (info.Width, info.Height);
+
     private static ushort? ReadOrientation(ImageMetadata metadata)
     {
         var value = metadata.ExifProfile?.GetValue(ExifTag.Orientation);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using DeepDream.Cli;
 using DeepDream.Sequences.Jobs;
 using DeepDream.Sequences.Media;
@@ -18,9 +17,6 @@ public sealed class SequenceInputGuardTests : IDisposable
     public void Dispose() => _cli.Dispose();
 
     private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
-
-    private static Dictionary<string, string> Hashes(string folder) => Directory.GetFiles(folder)
-        .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(MD5.HashData(File.ReadAllBytes(f))));
 
     [Fact]
     public void SameLocation_SeesThroughSpellingsAndLinks_OfTheEntryAndItsParents()
@@ -44,17 +40,17 @@ public sealed class SequenceInputGuardTests : IDisposable
         var frames = _cli.PathOf("ff");
         Tools.WritePanningFrames(frames, "coffee.png", 40, 32, 2, 3);
         Directory.CreateSymbolicLink(_cli.PathOf("ffl"), frames);
-        var before = Hashes(frames);
+        var before = Tools.Hashes(frames);
         foreach (var output in new[] { frames + "/", frames + "/.", _cli.PathOf("ffl"), _cli.PathOf("ffl") + "/" })
         {
             var result = await Tiny("video", frames, "-o", output, "--restart", "--flow", "none");
             Assert.True(result.ExitCode == 2, output + ": " + result);
             Assert.Contains("The output folder is the input folder", result.Stderr);
-            Assert.Equal(before, Hashes(frames));
+            Assert.Equal(before, Tools.Hashes(frames));
         }
         // The input named through the link, the output plainly: the same folder all the same.
         Assert.Equal(2, (await Tiny("video", _cli.PathOf("ffl") + "/", "-o", frames, "--restart", "--flow", "none")).ExitCode);
-        Assert.Equal(before, Hashes(frames));
+        Assert.Equal(before, Tools.Hashes(frames));
         Assert.Equal(0, _cli.ModelLoads);
     }
 
@@ -64,14 +60,14 @@ public sealed class SequenceInputGuardTests : IDisposable
         var gif = _cli.PathOf("same.gif");
         Tools.WriteNoiseGif(gif, 40, 32, 2);
         File.CreateSymbolicLink(_cli.PathOf("alias.gif"), gif);
-        var before = Hashes(_cli.Folder);
+        var before = Tools.Hashes(_cli.Folder);
         foreach (var output in new[] { gif, _cli.PathOf("alias.gif") })
         {
             var result = await Tiny("video", gif, "-o", output, "--flow", "none");
             Assert.True(result.ExitCode == 2, output + ": " + result);
             Assert.Contains("is the input itself", result.Stderr);
         }
-        Assert.Equal(before, Hashes(_cli.Folder));
+        Assert.Equal(before, Tools.Hashes(_cli.Folder));
         Assert.False(Directory.Exists(gif + ".frames"));
     }
 
@@ -82,14 +78,14 @@ public sealed class SequenceInputGuardTests : IDisposable
         _cli.WriteNoise("b1/a.png", 40, 32, seed: 1);
         _cli.WriteNoise("b1/b.png", 40, 32, seed: 2);
         Directory.CreateSymbolicLink(_cli.PathOf("b1l"), folder);
-        var before = Hashes(folder);
+        var before = Tools.Hashes(folder);
         foreach (var output in new[] { _cli.PathOf("b1l"), folder + "/./" })
         {
             var result = await Tiny("dream", folder, "-o", output);
             Assert.True(result.ExitCode == 2, output + ": " + result);
             Assert.Contains("would replace its input", result.Stderr);
         }
-        Assert.Equal(before, Hashes(folder));
+        Assert.Equal(before, Tools.Hashes(folder));
     }
 
     [Fact]
@@ -102,8 +98,8 @@ public sealed class SequenceInputGuardTests : IDisposable
         Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "2", "--keep-frames")).ExitCode);
         Directory.CreateSymbolicLink(_cli.PathOf("outl"), frames);
         File.CreateSymbolicLink(_cli.PathOf("second.png"), Path.Combine(frames, FrameFolder.FrameName(1)));
-        var before = Hashes(frames);
-        var beforeGif = Hashes(gif + ".frames");
+        var before = Tools.Hashes(frames);
+        var beforeGif = Tools.Hashes(gif + ".frames");
         var loads = _cli.ModelLoads;
         (string Input, string Output)[] cases =
         [
@@ -124,8 +120,8 @@ public sealed class SequenceInputGuardTests : IDisposable
                 Assert.True(result.ExitCode == 2, what);
                 Assert.Single(result.Stderr.Trim().Split('\n'));
                 Assert.Matches(@"^error: The input '.+' is frame-00000[12]\.png in the frame folder '.+', which this run replaces or deletes; copy it out of that folder first", result.Stderr);
-                Assert.Equal(before, Hashes(frames));
-                Assert.Equal(beforeGif, Hashes(gif + ".frames"));
+                Assert.Equal(before, Tools.Hashes(frames));
+                Assert.Equal(beforeGif, Tools.Hashes(gif + ".frames"));
             }
         }
         Assert.Equal(loads, _cli.ModelLoads); // refused before the model
@@ -153,7 +149,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var input = _cli.WriteNoise("in.png", 40, 32);
         var frames = _cli.PathOf("out");
         Assert.Equal(0, (await Tiny("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
-        var before = Hashes(frames);
+        var before = Tools.Hashes(frames);
         var guided = await Tiny("zoom", input, "-o", frames, "--frames", "2", "--guide", Path.Combine(frames, "frame-000002.png"), "--restart");
         Assert.True(guided.ExitCode == 2, guided.ToString());
         Assert.Contains("error: The --guide image '" + Path.Combine(frames, "frame-000002.png") + "' is frame-000002.png in the frame folder", guided.Stderr);
@@ -163,7 +159,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var video = await Tiny("video", folder, "-o", frames, "--flow", "none", "--restart");
         Assert.True(video.ExitCode == 2, video.ToString());
         Assert.Contains($"error: The input '{Path.Combine(folder, "0001.png")}' is frame-000001.png in the frame folder", video.Stderr);
-        Assert.Equal(before, Hashes(frames));
+        Assert.Equal(before, Tools.Hashes(frames));
     }
 
     [Fact]
@@ -188,7 +184,8 @@ public sealed class SequenceInputGuardTests : IDisposable
         Assert.Equal("frame-000007.png", SequenceJob.OwnedEntry(folder, Path.Combine(folder, "frame-000007.png")));
         Assert.Equal(SequenceJob.ManifestName, SequenceJob.OwnedEntry(folder + "/", _cli.PathOf("job/./" + SequenceJob.ManifestName)));
         Assert.Equal(".deepdream-job.lock", SequenceJob.OwnedEntry(folder, Path.Combine(folder, ".deepdream-job.lock")));
-        Assert.Equal(".x.png.0a1b.tmp", SequenceJob.OwnedEntry(folder, Path.Combine(folder, ".x.png.0a1b.tmp")));
+        Assert.Equal(".frame-000001.png.0123456789ab.tmp", SequenceJob.OwnedEntry(folder, Path.Combine(folder, ".frame-000001.png.0123456789ab.tmp")));
+        Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, ".x.png.0a1b.tmp"))); // not a name the job writes: never deleted
         Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, "photo.png")));
         Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, "frame-0001.png"))); // not a name a job writes
         Assert.Null(SequenceJob.OwnedEntry(folder, Path.Combine(folder, "frame-000000.png")));

@@ -113,6 +113,10 @@ internal static class Tools
         }).ToList();
     }
 
+    /// <summary>The MD5 of every file in <paramref name="folder"/> (dotfiles too), by name: equal before and after means untouched.</summary>
+    public static Dictionary<string, string> Hashes(string folder) => Directory.GetFiles(folder)
+        .ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(System.Security.Cryptography.MD5.HashData(File.ReadAllBytes(f))));
+
     /// <summary>Makes a small clip with ffmpeg's test pattern (and a sine tone).</summary>
     public static void MakeClip(string path, int width, int height, int fps, double seconds, bool audio)
     {

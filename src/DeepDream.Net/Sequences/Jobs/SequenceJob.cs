@@ -112,10 +112,11 @@ public sealed class SequenceJob : IDisposable
         {
             throw new FrameSinkException($"Cannot create or write the frame folder '{full}': {e.Message}", e);
         }
+        var lockPath = Path.Combine(full, LockName);
+        var lockExisted = File.Exists(lockPath) || SourceFiles.IsLink(lockPath);
         var lockFile = FolderLock.Take(full, LockName);
         try
         {
-            RemoveLeftovers(full);
             var manifestPath = Path.Combine(full, ManifestName);
             var manifest = ReadManifest(manifestPath, out var damage);
             List<JobFrame> frames = [];
@@ -138,6 +139,8 @@ public sealed class SequenceJob : IDisposable
                 throw new FrameSinkException(
                     $"The folder '{full}' holds frames ({first} ...) but {manifestState}, so they may not belong to this job; start over to replace them, or choose another output.");
             }
+            // Only now that the folder is this job's: a refused run leaves it as it was.
+            RemoveLeftovers(full);
             var job = new SequenceJob(full, description, frames, lockFile, created) { RejectedFrame = rejected };
             // Frames past the finished prefix (after a missing or rejected one, or all of them on a restart) are made again.
             job.DeleteFramesFrom(frames.Count);
@@ -146,7 +149,10 @@ public sealed class SequenceJob : IDisposable
         }
         catch
         {
+            // A refused or failed open leaves the folder as it found it: no lock file, no folder it made.
             lockFile.Dispose();
+            if (!lockExisted) AtomicFile.TryDelete(lockPath);
+            if (created) RemoveIfEmpty(full);
             throw;
         }
     }
@@ -193,7 +199,7 @@ public sealed class SequenceJob : IDisposable
         AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
         Dispose();
         AtomicFile.TryDelete(Path.Combine(Folder, LockName));
-        RemoveIfEmpty();
+        RemoveIfEmpty(Folder);
     }
 
     /// <summary>
@@ -220,15 +226,15 @@ public sealed class SequenceJob : IDisposable
         {
             AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
             AtomicFile.TryDelete(Path.Combine(Folder, LockName));
-            RemoveIfEmpty();
+            RemoveIfEmpty(Folder);
         }
     }
 
-    private void RemoveIfEmpty()
+    private static void RemoveIfEmpty(string folder)
     {
         try
         {
-            if (!Directory.EnumerateFileSystemEntries(Folder).Any()) Directory.Delete(Folder);
+            if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
@@ -260,7 +266,7 @@ public sealed class SequenceJob : IDisposable
 
     /// <summary>
     /// The name of the entry <paramref name="path"/> reaches in a job folder <paramref name="folder"/> that a job there may
-    /// replace or delete (a frame file, the manifest, the lock, a leftover <c>.NAME.RANDOM.tmp</c>), or null. Both the path
+    /// replace or delete (a frame file, the manifest, the lock, a leftover temporary file of one of them), or null. Both the path
     /// as written (its folders' links followed) and the file it finally names (every link followed) are checked, so another
     /// spelling or a symbolic link to such a file is seen too.
     /// </summary>
@@ -272,7 +278,7 @@ public sealed class SequenceJob : IDisposable
         foreach (var entry in new[] { asWritten, SourceFiles.Resolve(full) })
         {
             var name = Path.GetFileName(entry);
-            var owned = FrameIndexOf(name) is not null || name is ManifestName or LockName || (name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal));
+            var owned = FrameIndexOf(name) is not null || name is ManifestName or LockName || IsLeftover(name);
             if (owned && Path.GetDirectoryName(entry) is { } holder && SourceFiles.SameLocation(holder, folder)) return name;
         }
         return null;
@@ -358,11 +364,18 @@ public sealed class SequenceJob : IDisposable
         return message.TrimEnd('.');
     }
 
-    /// <summary>Removes temporary files a killed run left behind (<c>.NAME.RANDOM.tmp</c>).</summary>
+    /// <summary>
+    /// Removes temporary files a killed run left behind: those of the job's own files only (<c>.frame-000001.png.RANDOM.tmp</c>,
+    /// <c>.deepdream-job.json.RANDOM.tmp</c>, exactly as <see cref="AtomicFile"/> names them), never another <c>.*.tmp</c>.
+    /// </summary>
     private static void RemoveLeftovers(string folder)
     {
-        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp").ToList()) AtomicFile.TryDelete(file);
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp").Where(f => IsLeftover(Path.GetFileName(f))).ToList()) AtomicFile.TryDelete(file);
     }
+
+    /// <summary>Whether <paramref name="name"/> is the temporary name of a frame file or of the manifest.</summary>
+    private static bool IsLeftover(string name) =>
+        AtomicFile.TargetOfTemporary(name) is { } target && (target == ManifestName || FrameIndexOf(target) is not null);
 
     /// <summary>
     /// The manifest at <paramref name="path"/>, or null: missing (<paramref name="damage"/> null), or unusable

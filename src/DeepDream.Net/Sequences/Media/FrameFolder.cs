@@ -56,8 +56,10 @@ public sealed partial class FrameFolder : IFrameSource
     /// <param name="rate">The frame rate to report (a folder has none of its own).</param>
     /// <returns>The source.</returns>
     /// <exception cref="FrameSourceException">The folder is missing, holds no numbered frames, mixes name patterns, has a gap,
-    /// or a frame that is empty or not a regular file (a FIFO, socket or device, also through a symbolic link).</exception>
-    /// <exception cref="ImageLoadException">The first frame cannot be read.</exception>
+    /// a frame that is empty or not a regular file (a FIFO, socket or device, also through a symbolic link), or frames of
+    /// different sizes (every frame's header is read here).</exception>
+    /// <exception cref="ImageLoadException">The first frame cannot be read, or another frame's header fails the loader's
+    /// checks (damaged, truncated).</exception>
     public static FrameFolder Open(string folder, FrameRate rate)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -94,8 +96,32 @@ public sealed partial class FrameFolder : IFrameSource
             // A FIFO waits for a writer and /dev/zero never ends: refused by what they are, before anything opens them.
             if (SourceFiles.NotRegularFile(file) is { } why) throw new FrameSourceException($"The frame '{file}' cannot be used: {why}; frames must be image files.");
         }
-        using var first = ImageLoader.Load(files[0]);
-        return new FrameFolder(full, files, first.Rgb.Width, first.Rgb.Height, rate);
+        int width, height;
+        using (var first = ImageLoader.Load(files[0])) (width, height) = (first.Rgb.Width, first.Rgb.Height);
+        foreach (var file in files.Skip(1))
+        {
+            // Headers only: a damaged frame or one of another size is refused now, not when the sequence reaches it.
+            var (frameWidth, frameHeight) = HeaderSize(file);
+            if ((frameWidth, frameHeight) != (width, height))
+                throw new FrameSourceException($"The frame '{file}' is {frameWidth}x{frameHeight} but the first frame is {width}x{height}; all frames of a folder must have one size.");
+        }
+        return new FrameFolder(full, files, width, height, rate);
+    }
+
+    /// <summary>The upright size of the image <paramref name="file"/> from its header, after the loader's checks short of decoding.</summary>
+    /// <exception cref="ImageLoadException">The file is not a readable image (damaged, truncated, too large).</exception>
+    private static (int Width, int Height) HeaderSize(string file)
+    {
+        try
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var (info, _, _) = ImageLoader.Inspect(stream, file, new ImageLoadOptions(), []);
+            return ImageLoader.UprightSize(info);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageLoadException($"'{file}' cannot be read: {e.Message}", e);
+        }
     }
 
     /// <inheritdoc />

@@ -20,7 +20,7 @@ public sealed class GifFileSink : IFrameSink
     private readonly int _height;
     private readonly ushort _delay;
     private readonly GifEncoder _encoder = new() { ColorTableMode = GifColorTableMode.Global, Quantizer = new WuQuantizer() };
-    private FileStream? _stream;
+    private Stream? _stream;
     private int _frames;
 
     /// <summary>Creates the temporary file next to <paramref name="path"/> and writes the GIF header.</summary>
@@ -30,6 +30,12 @@ public sealed class GifFileSink : IFrameSink
     /// <param name="rate">The frame rate; GIF delays are whole hundredths of a second (at least 2), so it is rounded.</param>
     /// <exception cref="FrameSinkException">The file cannot be created.</exception>
     public GifFileSink(string path, int width, int height, FrameRate rate)
+        : this(path, width, height, rate, temporary => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+    {
+    }
+
+    /// <summary>The sink, writing the temporary file through the stream <paramref name="create"/> opens (tests give one that fails).</summary>
+    internal GifFileSink(string path, int width, int height, FrameRate rate, Func<string, Stream> create)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (width is < 1 or > ushort.MaxValue || height is < 1 or > ushort.MaxValue)
@@ -41,7 +47,7 @@ public sealed class GifFileSink : IFrameSink
         _temporary = AtomicFile.TemporaryNameFor(_path);
         try
         {
-            _stream = new FileStream(_temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024);
+            _stream = create(_temporary);
             _stream.Write("GIF89a"u8);
             WriteUInt16(_stream, (ushort)width);
             WriteUInt16(_stream, (ushort)height);
@@ -90,7 +96,8 @@ public sealed class GifFileSink : IFrameSink
         try
         {
             stream.WriteByte(0x3B);
-            stream.Flush(flushToDisk: true);
+            if (stream is FileStream file) file.Flush(flushToDisk: true);
+            else stream.Flush();
             stream.Dispose();
             _stream = null;
             File.Move(_temporary, _path, overwrite: true);
@@ -105,9 +112,20 @@ public sealed class GifFileSink : IFrameSink
     /// <inheritdoc />
     public void Dispose() => Discard();
 
+    /// <summary>
+    /// Closes and deletes the temporary file. Closing flushes what is buffered, which fails again on a full disk: that
+    /// failure is dropped, so the error that made the caller give up (a frame that could not be written) is the one reported.
+    /// </summary>
     private void Discard()
     {
-        _stream?.Dispose();
+        try
+        {
+            _stream?.Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file is deleted below whatever its content.
+        }
         _stream = null;
         AtomicFile.TryDelete(_temporary);
     }
