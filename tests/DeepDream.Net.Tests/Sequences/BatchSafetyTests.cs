@@ -14,12 +14,9 @@ namespace DeepDream.Tests.Sequences;
 /// </summary>
 public sealed class BatchSafetyTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
-
-    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
 
     private string Photos(int count)
     {
@@ -43,7 +40,7 @@ public sealed class BatchSafetyTests : IDisposable
         var output = Directory.CreateDirectory(_cli.PathOf("out")).FullName;
         var mine = _cli.WriteNoise("out/p1.png", 40, 32, seed: 99);
         var bytes = File.ReadAllBytes(mine);
-        var result = await Tiny(["dream", photos, "-o", output, .. restart ? new[] { "--restart" } : []]);
+        var result = await _cli.RunFast(["dream", photos, "-o", output, .. restart ? new[] { "--restart" } : []]);
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Equal($"error: The folder '{output}' already holds 'p1.png', which this batch did not make and would write over; move those files away or choose another -o folder.",
             result.Stderr.Trim());
@@ -51,8 +48,8 @@ public sealed class BatchSafetyTests : IDisposable
         Assert.Equal(["p1.png"], Directory.GetFiles(output).Select(Path.GetFileName).Where(n => !n!.StartsWith('.'))); // no p0.png, no manifest
         // Moved away, the batch goes ahead; and its own images it may write again.
         File.Move(mine, _cli.PathOf("mine.png"));
-        Assert.Equal(0, (await Tiny("dream", photos, "-o", output)).ExitCode);
-        Assert.Equal(0, (await Tiny("dream", photos, "-o", output, "--restart")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output, "--restart")).ExitCode);
     }
 
     [Fact]
@@ -60,11 +57,11 @@ public sealed class BatchSafetyTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var gif = _cli.PathOf("x1.gif");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--keep-frames", "--frames", "3")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", gif, "--keep-frames", "--frames", "3")).ExitCode);
         var frames = Directory.GetFiles(gif + ".frames").Order(StringComparer.Ordinal).ToDictionary(f => f, File.ReadAllBytes);
         Directory.CreateDirectory(_cli.PathOf("fr2"));
         _cli.WriteNoise("fr2/frame-000002.png", 40, 32, seed: 5);
-        var result = await Tiny("dream", _cli.PathOf("fr2"), "-o", gif + ".frames");
+        var result = await _cli.RunFast("dream", _cli.PathOf("fr2"), "-o", gif + ".frames");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains($"holds the frames of a zoom or video job ({SequenceJob.ManifestName}); choose another -o folder.", result.Stderr);
         Assert.Single(result.Stderr.Trim().Split('\n'));
@@ -79,7 +76,7 @@ public sealed class BatchSafetyTests : IDisposable
         var folder = Directory.CreateDirectory(_cli.PathOf("shared")).FullName;
         using (SequenceJob.Open(folder, Describe())) // a zoom, still writing
         {
-            var result = await Tiny("dream", photos, "-o", folder);
+            var result = await _cli.RunFast("dream", photos, "-o", folder);
             Assert.True(result.ExitCode == 3, result.ToString());
             Assert.Contains($"The folder '{folder}' is in use by another run", result.Stderr);
             Assert.False(File.Exists(Path.Combine(folder, "p0.png")));
@@ -87,7 +84,7 @@ public sealed class BatchSafetyTests : IDisposable
         var other = Directory.CreateDirectory(_cli.PathOf("other")).FullName;
         using (FolderLock.Take(other, BatchDream.LockName)) // a batch, still writing
         {
-            var result = await Tiny("zoom", _cli.PathOf("photos/p0.png"), "-o", other, "--frames", "2");
+            var result = await _cli.RunFast("zoom", _cli.PathOf("photos/p0.png"), "-o", other, "--frames", "2");
             Assert.True(result.ExitCode == 3, result.ToString());
             Assert.Contains($"The folder '{other}' is in use by another run", result.Stderr);
             Assert.Empty(Directory.GetFiles(other, "frame-*.png"));
@@ -99,7 +96,7 @@ public sealed class BatchSafetyTests : IDisposable
     {
         var photos = Photos(3);
         var output = _cli.PathOf("rs");
-        Assert.Equal(0, (await Tiny("dream", photos, "-o", output)).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
         using var source = new CancellationTokenSource();
         string[] newer = ["dream", photos, "-o", output, "--octaves", "1", "--steps", "2", "--seed", "3", "--layer", "conv1"];
         var stopped = await _cli.Run([.. newer, "--restart"], _ => new CancellingExtractor(source, 1), source.Token);
@@ -116,17 +113,17 @@ public sealed class BatchSafetyTests : IDisposable
     {
         var photos = Photos(2);
         var output = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("dream", photos, "-o", output)).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
         var before = File.ReadAllBytes(Path.Combine(output, "p0.png"));
         var untouched = File.ReadAllBytes(Path.Combine(output, "p1.png"));
         _cli.WriteNoise("photos/p0.png", 40, 32, seed: 42);
-        var result = await Tiny("dream", photos, "-o", output, "--json");
+        var result = await _cli.RunFast("dream", photos, "-o", output, "--json");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(1, Written(result));
         Assert.Contains($"note: '{Path.Combine(photos, "p0.png")}' changed since {Path.Combine(output, "p0.png")} was dreamed from it; dreaming it again", result.Stderr);
         Assert.NotEqual(before, File.ReadAllBytes(Path.Combine(output, "p0.png")));
         Assert.Equal(untouched, File.ReadAllBytes(Path.Combine(output, "p1.png")));
-        Assert.Equal(0, Written(await Tiny("dream", photos, "-o", output, "--json"))); // now on record: skipped
+        Assert.Equal(0, Written(await _cli.RunFast("dream", photos, "-o", output, "--json"))); // now on record: skipped
     }
 
     [Fact]
@@ -136,11 +133,11 @@ public sealed class BatchSafetyTests : IDisposable
         var output = _cli.PathOf("out");
         using var source = new CancellationTokenSource();
         // One forward pass per image (1 octave, 1 step): the stop comes in the 2nd image's pass, which still finishes.
-        var result = await _cli.Run(["dream", photos, "-o", output, .. Fast], _ => new CancellingExtractor(source, 2), source.Token);
+        var result = await _cli.Run(["dream", photos, "-o", output, .. FastDream.Args], _ => new CancellingExtractor(source, 2), source.Token);
         Assert.True(result.ExitCode == 130, result.ToString());
         Assert.Equal(["p0.png", "p1.png"], Directory.GetFiles(output, "p*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal($"Stopped; 2 images written into {output} — run the same command again to continue.", result.Stderr.Trim().Split('\n')[^1]);
-        var rerun = await Tiny("dream", photos, "-o", output, "--json");
+        var rerun = await _cli.RunFast("dream", photos, "-o", output, "--json");
         Assert.Equal(2, Written(rerun));
         Assert.Contains("resuming: 2 of 4 image(s)", rerun.Stderr);
     }
@@ -150,17 +147,17 @@ public sealed class BatchSafetyTests : IDisposable
     {
         var photos = Photos(2);
         var output = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("dream", photos, "-o", output)).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
         var manifest = Path.Combine(output, BatchDream.ManifestName);
         using (var json = JsonDocument.Parse(File.ReadAllText(manifest)))
         {
             var settings = json.RootElement.GetProperty("settings").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
             new JobDescription("batch", "", settings).Save(manifest); // the settings-only manifest of the first version
         }
-        var result = await Tiny("dream", photos, "-o", output, "--json");
+        var result = await _cli.RunFast("dream", photos, "-o", output, "--json");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(2, Written(result)); // the inputs were not on record: made again, not refused
-        Assert.Equal(0, Written(await Tiny("dream", photos, "-o", output, "--json")));
+        Assert.Equal(0, Written(await _cli.RunFast("dream", photos, "-o", output, "--json")));
     }
 
     [Fact]
@@ -171,7 +168,7 @@ public sealed class BatchSafetyTests : IDisposable
         string[] leftovers = [".p0.png.0123456789ab.tmp", $".{BatchDream.ManifestName}.ba9876543210.tmp"];
         string[] others = [".p0.png.notahexvalue.tmp", ".holiday.png.0123456789ab.tmp", "p0.png.0123456789ab.tmp", ".notes.tmp"];
         foreach (var name in leftovers.Concat(others)) File.WriteAllText(Path.Combine(output, name), "x");
-        Assert.Equal(0, (await Tiny("dream", photos, "-o", output)).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
         foreach (var name in leftovers) Assert.False(File.Exists(Path.Combine(output, name)), name);
         foreach (var name in others) Assert.Equal("x", File.ReadAllText(Path.Combine(output, name)));
     }

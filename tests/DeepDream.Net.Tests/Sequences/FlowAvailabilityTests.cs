@@ -35,7 +35,6 @@ internal sealed class MissingNativeFlow : IOpticalFlow
 
 public sealed class FlowAvailabilityTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
@@ -84,7 +83,7 @@ public sealed class FlowAvailabilityTests : IDisposable
         Tools.WritePanningFrames(clip, "coffee.png", 32, 24, 3, 1);
         _cli.FlowFactory = () => new MissingNativeFlow();
         var output = _cli.PathOf("out.gif");
-        var result = await _cli.RunTiny(["video", clip, "-o", output, "--flow", "farneback", .. Fast]);
+        var result = await _cli.RunTiny(["video", clip, "-o", output, "--flow", "farneback", .. FastDream.Args]);
         Assert.Equal(3, result.ExitCode);
         Assert.Equal(
             "error: Optical flow needs OpenCV's native library, which cannot load because libgtk-3.so.0 is missing or unusable (cannot open shared object file: No such file or directory). It needs GTK 3: on Debian/Ubuntu install it with 'sudo apt-get install libgtk-3-0'. Or run without optical flow: --flow none.",
@@ -101,7 +100,7 @@ public sealed class FlowAvailabilityTests : IDisposable
         Tools.WritePanningFrames(clip, "coffee.png", 32, 24, 3, 1);
         _cli.FlowFactory = () => new MissingNativeFlow();
         var output = _cli.PathOf("out");
-        var result = await _cli.RunTiny(["video", clip, "-o", output, "--json", .. Fast]); // --flow auto is the default
+        var result = await _cli.RunTiny(["video", clip, "-o", output, "--json", .. FastDream.Args]); // --flow auto is the default
         Assert.True(result.ExitCode == 0, result.ToString());
         var warnings = result.Stderr.Split('\n').Where(l => l.StartsWith("warning:", StringComparison.Ordinal)).ToList();
         var warning = Assert.Single(warnings);
@@ -112,7 +111,7 @@ public sealed class FlowAvailabilityTests : IDisposable
         Assert.Equal("none", SequenceJob.ReadDescription(output)?.Settings["flow"]);
         Assert.Equal("none", ReadFlowSetting(result.Stdout));
 
-        var none = await _cli.RunTiny(["video", clip, "-o", _cli.PathOf("none"), "--flow", "none", .. Fast]);
+        var none = await _cli.RunTiny(["video", clip, "-o", _cli.PathOf("none"), "--flow", "none", .. FastDream.Args]);
         Assert.True(none.ExitCode == 0, none.ToString());
         Assert.DoesNotContain("warning:", none.Stderr);
     }

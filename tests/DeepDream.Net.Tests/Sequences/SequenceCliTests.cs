@@ -9,19 +9,16 @@ namespace DeepDream.Tests.Sequences;
 /// <summary><c>deepdream zoom</c>, <c>video</c> and batch <c>dream</c> end to end (in-process, tiny model unless said).</summary>
 public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
-
-    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
 
     [Fact]
     public async Task Zoom_ToGif_WritesEveryFrame_AtTheInputSize_AndRemovesTheFrameFolder()
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         var gif = _cli.PathOf("zoom.gif");
-        var result = await Tiny("zoom", input, "-o", gif, "--frames", "5", "--fps", "10");
+        var result = await _cli.RunFast("zoom", input, "-o", gif, "--frames", "5", "--fps", "10");
         Assert.True(result.ExitCode == 0, result.ToString());
         using var image = Image.Load<Rgb24>(gif);
         Assert.Equal((5, 48, 32), (image.Frames.Count, image.Width, image.Height));
@@ -34,17 +31,17 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         var gif = _cli.PathOf("zoom.gif");
-        var first = await Tiny("zoom", input, "-o", gif, "--frames", "2", "--keep-frames");
+        var first = await _cli.RunFast("zoom", input, "-o", gif, "--frames", "2", "--keep-frames");
         Assert.True(first.ExitCode == 0, first.ToString());
         var stale = _cli.PathOf(".zoom.gif.0123456789ab.tmp"); // what a killed run's encoder leaves
         File.WriteAllText(stale, "half a GIF");
-        var more = await Tiny("zoom", input, "-o", gif, "--frames", "4", "--json");
+        var more = await _cli.RunFast("zoom", input, "-o", gif, "--frames", "4", "--json");
         Assert.True(more.ExitCode == 0, more.ToString());
         Assert.Contains("resuming: 2 frame(s) already in", more.Stderr);
         Assert.Contains("wrote " + gif + " (4 frames, 48x32, 25 fps: GIF delays are whole hundredths of a second, 4/100 s is the nearest to 24 fps)", more.Stderr);
         Assert.False(File.Exists(stale));
         using (var image = Image.Load<Rgb24>(gif)) Assert.Equal(4, image.Frames.Count);
-        var whole = await Tiny("zoom", input, "-o", _cli.PathOf("whole.gif"), "--frames", "4");
+        var whole = await _cli.RunFast("zoom", input, "-o", _cli.PathOf("whole.gif"), "--frames", "4");
         Assert.True(whole.ExitCode == 0, whole.ToString());
         Assert.Equal(File.ReadAllBytes(_cli.PathOf("whole.gif")), File.ReadAllBytes(gif)); // the same GIF as one uninterrupted run
         using var json = System.Text.Json.JsonDocument.Parse(more.Stdout);
@@ -85,7 +82,7 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         var folder = _cli.PathOf("frames");
-        var result = await Tiny("zoom", input, "-o", folder, "--frames", "3", "--json", "--zoom", "1.2", "--rotate", "3", "--pan", "1,0");
+        var result = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "3", "--json", "--zoom", "1.2", "--rotate", "3", "--pan", "1,0");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.All(Enumerable.Range(0, 3), k => Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(k)))));
         using var json = System.Text.Json.JsonDocument.Parse(result.Stdout);
@@ -100,20 +97,20 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         var folder = _cli.PathOf("frames");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
         var first = File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0)));
-        var more = await Tiny("zoom", input, "-o", folder, "--frames", "4");
+        var more = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "4");
         Assert.True(more.ExitCode == 0, more.ToString());
         Assert.Contains($"resuming: 2 frame(s) already in {folder}, continuing with their seed 3", more.Stderr);
         Assert.Equal(first, File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0))));
         Assert.True(File.Exists(Path.Combine(folder, FrameFolder.FrameName(3))));
 
-        var changed = await Tiny("zoom", input, "-o", folder, "--frames", "4", "--zoom", "1.1");
+        var changed = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "4", "--zoom", "1.1");
         Assert.Equal(2, changed.ExitCode);
         Assert.Equal($"error: The frame folder '{folder}' holds 4 frame(s) made with other settings (zoom: 1.05 → 1.1); pass --restart to discard them, or choose another output.",
             changed.Stderr.TrimEnd());
         Assert.Equal(first, File.GetLastWriteTimeUtc(Path.Combine(folder, FrameFolder.FrameName(0))));
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "1", "--zoom", "1.1", "--restart")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", folder, "--frames", "1", "--zoom", "1.1", "--restart")).ExitCode);
         Assert.False(File.Exists(Path.Combine(folder, FrameFolder.FrameName(1))));
     }
 
@@ -123,19 +120,19 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
         var frames = _cli.PathOf("clip");
         Tools.WritePanningFrames(frames, "coffee.png", 48, 32, 4, 3);
         var output = _cli.PathOf("dreamed");
-        var result = await Tiny("video", frames, "-o", output, "--flow", "none");
+        var result = await _cli.RunFast("video", frames, "-o", output, "--flow", "none");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(4, Directory.GetFiles(output, "frame-*.png").Length);
 
         File.Delete(Path.Combine(frames, FrameFolder.FrameName(2)));
-        var gap = await Tiny("video", frames, "-o", _cli.PathOf("gap"), "--flow", "none");
+        var gap = await _cli.RunFast("video", frames, "-o", _cli.PathOf("gap"), "--flow", "none");
         Assert.Equal(3, gap.ExitCode);
         Assert.Equal("error: The frame folder '" + frames + "' has a gap: no frame numbered 3 between frame-000002.png and frame-000004.png; renumber the frames or supply the missing one.", gap.Stderr.Trim());
         Assert.False(Directory.Exists(_cli.PathOf("gap")));
         Assert.Equal(0, _cli.ModelLoads - 1); // only the first run loaded a model
 
         Directory.CreateDirectory(_cli.PathOf("empty"));
-        var empty = await Tiny("video", _cli.PathOf("empty"), "-o", _cli.PathOf("e.gif"));
+        var empty = await _cli.RunFast("video", _cli.PathOf("empty"), "-o", _cli.PathOf("e.gif"));
         Assert.Equal(3, empty.ExitCode);
         Assert.Contains("holds no numbered frames", empty.Stderr);
         Assert.False(File.Exists(_cli.PathOf("e.gif")));
@@ -146,7 +143,7 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     {
         var gifIn = _cli.PathOf("in.gif");
         Tools.WriteNoiseGif(gifIn, 40, 30, 3);
-        var result = await Tiny("video", gifIn, "-o", _cli.PathOf("out.gif"), "--flow", "none");
+        var result = await _cli.RunFast("video", gifIn, "-o", _cli.PathOf("out.gif"), "--flow", "none");
         Assert.True(result.ExitCode == 0, result.ToString());
         using var gif = Image.Load<Rgb24>(_cli.PathOf("out.gif"));
         Assert.Equal(3, gif.Frames.Count);
@@ -156,24 +153,24 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     public async Task BadInputsAndOutputs_FailWithOneLine_BeforeAnyModelIsLoaded()
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
-        var missing = await Tiny("zoom", input, "-o", _cli.PathOf("z.mp4"), "--ffmpeg", _cli.PathOf("nowhere/ffmpeg"));
+        var missing = await _cli.RunFast("zoom", input, "-o", _cli.PathOf("z.mp4"), "--ffmpeg", _cli.PathOf("nowhere/ffmpeg"));
         Assert.Equal(3, missing.ExitCode);
         Assert.StartsWith("error: ffmpeg was not found at", missing.Stderr.Trim());
         Assert.Single(missing.Stderr.Trim().Split('\n'));
 
-        var unwritable = await Tiny("zoom", input, "-o", _cli.PathOf("no/such/folder/z.gif"));
+        var unwritable = await _cli.RunFast("zoom", input, "-o", _cli.PathOf("no/such/folder/z.gif"));
         Assert.Equal(3, unwritable.ExitCode);
         Assert.Contains("does not exist", unwritable.Stderr);
 
-        var image = await Tiny("video", input, "-o", _cli.PathOf("v.gif"));
+        var image = await _cli.RunFast("video", input, "-o", _cli.PathOf("v.gif"));
         Assert.Equal(3, image.ExitCode);
         Assert.Contains("is a still image, not a video", image.Stderr);
 
-        var extension = await Tiny("zoom", input, "-o", _cli.PathOf("z.avi"));
+        var extension = await _cli.RunFast("zoom", input, "-o", _cli.PathOf("z.avi"));
         Assert.Equal(2, extension.ExitCode);
-        Assert.Equal(2, (await Tiny("video", input, "-o", _cli.PathOf("v.gif"), "--blend", "2")).ExitCode);
-        Assert.Equal(2, (await Tiny("video", input, "-o", _cli.PathOf("v.gif"), "--flow", "dis")).ExitCode);
-        Assert.Equal(2, (await Tiny("zoom", input, "-o", _cli.PathOf("z.gif"), "--frames", "0")).ExitCode);
+        Assert.Equal(2, (await _cli.RunFast("video", input, "-o", _cli.PathOf("v.gif"), "--blend", "2")).ExitCode);
+        Assert.Equal(2, (await _cli.RunFast("video", input, "-o", _cli.PathOf("v.gif"), "--flow", "dis")).ExitCode);
+        Assert.Equal(2, (await _cli.RunFast("zoom", input, "-o", _cli.PathOf("z.gif"), "--frames", "0")).ExitCode);
         Assert.Equal(0, _cli.ModelLoads);
         Assert.Equal(["in.png"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
     }
@@ -190,7 +187,7 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 49, 33); // odd: H.264 drops the last column and row
         var mp4 = _cli.PathOf("zoom.mp4");
-        var result = await Tiny("zoom", input, "-o", mp4, "--frames", "6", "--fps", "12");
+        var result = await _cli.RunFast("zoom", input, "-o", mp4, "--frames", "6", "--fps", "12");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal([("video", 48, 32, "12/1", 6)], Tools.Probe(mp4));
         Assert.Contains("wrote " + mp4 + " (6 frames, 48x32, 12 fps)", result.Stderr);
@@ -203,7 +200,7 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
         var clip = _cli.PathOf("clip.mp4");
         Tools.MakeClip(clip, 48, 32, 10, 2, audio: true);
         var output = _cli.PathOf("out.mp4");
-        var result = await Tiny("video", clip, "-o", output, "--flow", "none");
+        var result = await _cli.RunFast("video", clip, "-o", output, "--flow", "none");
         Assert.True(result.ExitCode == 0, result.ToString());
         var streams = Tools.Probe(output);
         Assert.Contains(("video", 48, 32, "10/1", 20), streams);
@@ -214,7 +211,7 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
     public async Task Video_NotAVideo_Exits3_AndWritesNothing()
     {
         File.WriteAllText(_cli.PathOf("fake.mp4"), "not a video");
-        var result = await Tiny("video", _cli.PathOf("fake.mp4"), "-o", _cli.PathOf("out.mp4"));
+        var result = await _cli.RunFast("video", _cli.PathOf("fake.mp4"), "-o", _cli.PathOf("out.mp4"));
         Assert.Equal(3, result.ExitCode);
         Assert.Contains("is not a video ffmpeg can read", result.Stderr);
         Assert.Equal(["fake.mp4"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
@@ -227,15 +224,15 @@ public sealed class SequenceCliTests(ITestOutputHelper output) : IDisposable
         var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
         var b = _cli.WriteNoise("b.jpg", 40, 32, seed: 2);
         var folder = _cli.PathOf("out");
-        var result = await Tiny("dream", a, b, "-o", folder);
+        var result = await _cli.RunFast("dream", a, b, "-o", folder);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.True(File.Exists(Path.Combine(folder, "a.png")) && File.Exists(Path.Combine(folder, "b.jpg")));
         Assert.Equal(1, _cli.ModelLoads);
         var written = File.GetLastWriteTimeUtc(Path.Combine(folder, "a.png"));
-        var again = await Tiny("dream", a, b, "-o", folder);
+        var again = await _cli.RunFast("dream", a, b, "-o", folder);
         Assert.Contains("resuming: 2 of 2 image(s)", again.Stderr);
         Assert.Equal(written, File.GetLastWriteTimeUtc(Path.Combine(folder, "a.png")));
-        Assert.Equal(2, (await Tiny("dream", a, b, "-o", _cli.PathOf("x.png"))).ExitCode);
+        Assert.Equal(2, (await _cli.RunFast("dream", a, b, "-o", _cli.PathOf("x.png"))).ExitCode);
     }
 
     /// <summary>

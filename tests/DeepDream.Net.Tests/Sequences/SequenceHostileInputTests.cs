@@ -15,7 +15,6 @@ namespace DeepDream.Tests.Sequences;
 /// </summary>
 public sealed class SequenceHostileInputTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
@@ -23,7 +22,7 @@ public sealed class SequenceHostileInputTests : IDisposable
     private async Task<CliResult> Tiny(params string[] args)
     {
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await _cli.Run([.. args, .. Fast], _ => new TinyExtractor(seed: 3), guard.Token);
+        return await _cli.Run([.. args, .. FastDream.Args], _ => new TinyExtractor(seed: 3), guard.Token);
     }
 
     internal static void MakeFifo(string path)

@@ -11,12 +11,9 @@ namespace DeepDream.Tests.Sequences;
 /// </summary>
 public sealed class SequenceInputGuardTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
-
-    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
 
     [Fact]
     public void SameLocation_SeesThroughSpellingsAndLinks_OfTheEntryAndItsParents()
@@ -43,13 +40,13 @@ public sealed class SequenceInputGuardTests : IDisposable
         var before = Tools.Hashes(frames);
         foreach (var output in new[] { frames + "/", frames + "/.", _cli.PathOf("ffl"), _cli.PathOf("ffl") + "/" })
         {
-            var result = await Tiny("video", frames, "-o", output, "--restart", "--flow", "none");
+            var result = await _cli.RunFast("video", frames, "-o", output, "--restart", "--flow", "none");
             Assert.True(result.ExitCode == 2, output + ": " + result);
             Assert.Contains("The output folder is the input folder", result.Stderr);
             Assert.Equal(before, Tools.Hashes(frames));
         }
         // The input named through the link, the output plainly: the same folder all the same.
-        Assert.Equal(2, (await Tiny("video", _cli.PathOf("ffl") + "/", "-o", frames, "--restart", "--flow", "none")).ExitCode);
+        Assert.Equal(2, (await _cli.RunFast("video", _cli.PathOf("ffl") + "/", "-o", frames, "--restart", "--flow", "none")).ExitCode);
         Assert.Equal(before, Tools.Hashes(frames));
         Assert.Equal(0, _cli.ModelLoads);
     }
@@ -63,7 +60,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var before = Tools.Hashes(_cli.Folder);
         foreach (var output in new[] { gif, _cli.PathOf("alias.gif") })
         {
-            var result = await Tiny("video", gif, "-o", output, "--flow", "none");
+            var result = await _cli.RunFast("video", gif, "-o", output, "--flow", "none");
             Assert.True(result.ExitCode == 2, output + ": " + result);
             Assert.Contains("is the input itself", result.Stderr);
         }
@@ -81,7 +78,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var before = Tools.Hashes(folder);
         foreach (var output in new[] { _cli.PathOf("b1l"), folder + "/./" })
         {
-            var result = await Tiny("dream", folder, "-o", output);
+            var result = await _cli.RunFast("dream", folder, "-o", output);
             Assert.True(result.ExitCode == 2, output + ": " + result);
             Assert.Contains("would replace its input", result.Stderr);
         }
@@ -93,9 +90,9 @@ public sealed class SequenceInputGuardTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var frames = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
         var gif = _cli.PathOf("z.gif");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "2", "--keep-frames")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", gif, "--frames", "2", "--keep-frames")).ExitCode);
         Directory.CreateSymbolicLink(_cli.PathOf("outl"), frames);
         File.CreateSymbolicLink(_cli.PathOf("second.png"), Path.Combine(frames, FrameFolder.FrameName(1)));
         var before = Tools.Hashes(frames);
@@ -115,7 +112,7 @@ public sealed class SequenceInputGuardTests : IDisposable
             foreach (var restart in new[] { false, true })
             {
                 string[] args = restart ? ["zoom", from, "-o", to, "--restart"] : ["zoom", from, "-o", to];
-                var result = await Tiny(args);
+                var result = await _cli.RunFast(args);
                 var what = $"{from} -> {to} restart={restart}: {result}";
                 Assert.True(result.ExitCode == 2, what);
                 Assert.Single(result.Stderr.Trim().Split('\n'));
@@ -135,7 +132,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var before = File.ReadAllBytes(input);
         foreach (var restart in new[] { false, true })
         {
-            var result = await Tiny(restart ? ["zoom", input, "-o", _cli.PathOf("mine"), "--restart"] : ["zoom", input, "-o", _cli.PathOf("mine")]);
+            var result = await _cli.RunFast(restart ? ["zoom", input, "-o", _cli.PathOf("mine"), "--restart"] : ["zoom", input, "-o", _cli.PathOf("mine")]);
             Assert.True(result.ExitCode == 2, result.ToString());
             Assert.Contains("is frame-000001.png in the frame folder", result.Stderr);
         }
@@ -148,15 +145,15 @@ public sealed class SequenceInputGuardTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var frames = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", frames, "--frames", "2")).ExitCode);
         var before = Tools.Hashes(frames);
-        var guided = await Tiny("zoom", input, "-o", frames, "--frames", "2", "--guide", Path.Combine(frames, "frame-000002.png"), "--restart");
+        var guided = await _cli.RunFast("zoom", input, "-o", frames, "--frames", "2", "--guide", Path.Combine(frames, "frame-000002.png"), "--restart");
         Assert.True(guided.ExitCode == 2, guided.ToString());
         Assert.Contains("error: The --guide image '" + Path.Combine(frames, "frame-000002.png") + "' is frame-000002.png in the frame folder", guided.Stderr);
         var folder = Directory.CreateDirectory(_cli.PathOf("clip")).FullName;
         File.CreateSymbolicLink(Path.Combine(folder, "0001.png"), Path.Combine(frames, "frame-000001.png"));
         File.CreateSymbolicLink(Path.Combine(folder, "0002.png"), Path.Combine(frames, "frame-000002.png"));
-        var video = await Tiny("video", folder, "-o", frames, "--flow", "none", "--restart");
+        var video = await _cli.RunFast("video", folder, "-o", frames, "--flow", "none", "--restart");
         Assert.True(video.ExitCode == 2, video.ToString());
         Assert.Contains($"error: The input '{Path.Combine(folder, "0001.png")}' is frame-000001.png in the frame folder", video.Stderr);
         Assert.Equal(before, Tools.Hashes(frames));
@@ -170,7 +167,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var b = _cli.WriteNoise("b.png", 40, 32, seed: 2);
         var guide = _cli.WriteNoise("out/b.png", 40, 32, seed: 3);
         var before = File.ReadAllBytes(guide);
-        var result = await Tiny("dream", a, b, "-o", _cli.PathOf("out"), "--guide", guide);
+        var result = await _cli.RunFast("dream", a, b, "-o", _cli.PathOf("out"), "--guide", guide);
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"Writing '{guide}' would replace the --guide image '{guide}'", result.Stderr);
         Assert.Equal(before, File.ReadAllBytes(guide));
@@ -203,7 +200,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var link = _cli.PathOf("src/b.png");
         File.CreateSymbolicLink(link, kept); // the second input: writing out/a.png for the first would change it
         var before = File.ReadAllBytes(kept);
-        var result = await Tiny("dream", a, link, "-o", _cli.PathOf("out"));
+        var result = await _cli.RunFast("dream", a, link, "-o", _cli.PathOf("out"));
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"Writing '{kept}' would replace the input '{link}'", result.Stderr);
         Assert.Equal(before, File.ReadAllBytes(kept));
@@ -217,7 +214,7 @@ public sealed class SequenceInputGuardTests : IDisposable
         var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
         var manifest = _cli.PathOf("out/" + BatchDream.ManifestName);
         File.WriteAllText(manifest, "not the batch's");
-        var result = await Tiny("dream", a, manifest, "-o", _cli.PathOf("out"), "--restart");
+        var result = await _cli.RunFast("dream", a, manifest, "-o", _cli.PathOf("out"), "--restart");
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"is the batch's {BatchDream.ManifestName}", result.Stderr);
         Assert.Equal("not the batch's", File.ReadAllText(manifest));

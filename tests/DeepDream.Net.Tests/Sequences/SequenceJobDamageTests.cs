@@ -15,12 +15,9 @@ namespace DeepDream.Tests.Sequences;
 /// </summary>
 public sealed class SequenceJobDamageTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
-
-    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
 
     private string ManifestPath(string folder) => Path.Combine(folder, SequenceJob.ManifestName);
 
@@ -52,14 +49,14 @@ public sealed class SequenceJobDamageTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var folder = _cli.PathOf("frames");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
         var text = File.ReadAllText(ManifestPath(folder));
         var edited = new System.Text.RegularExpressions.Regex(pattern, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
         Assert.Equal(edits, edited.Count(text)); // the hand edit hits what it means to
         File.WriteAllText(ManifestPath(folder), edited.Replace(text, replacement));
         var manifest = File.ReadAllText(ManifestPath(folder));
         var frames = Directory.GetFiles(folder, "frame-*.png").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
-        var result = await Tiny("zoom", input, "-o", folder, "--frames", "4");
+        var result = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "4");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Single(result.Stderr.Trim().Split('\n'));
         Assert.Contains($"but its {SequenceJob.ManifestName} is damaged ({reason})", result.Stderr);
@@ -123,9 +120,9 @@ public sealed class SequenceJobDamageTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var gif = _cli.PathOf("z.gif");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "3", "--keep-frames")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", gif, "--frames", "3", "--keep-frames")).ExitCode);
         _cli.WriteNoise("z.gif.frames/" + FrameFolder.FrameName(2), 30, 20); // the GIF encoder refused it: exit 1
-        var result = await Tiny("zoom", input, "-o", gif, "--frames", "4");
+        var result = await _cli.RunFast("zoom", input, "-o", gif, "--frames", "4");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("note: frame-000003.png is 30x20, not the 40x32 of this job's frames; it is made again.", result.Stderr);
         using var image = SixLabors.ImageSharp.Image.Load(gif);
@@ -137,10 +134,10 @@ public sealed class SequenceJobDamageTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var gif = _cli.PathOf("z.gif");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "3", "--keep-frames")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", gif, "--frames", "3", "--keep-frames")).ExitCode);
         var last = Path.Combine(gif + ".frames", FrameFolder.FrameName(2));
         File.WriteAllBytes(last, File.ReadAllBytes(last)[..40]);
-        var result = await Tiny("zoom", input, "-o", gif, "--frames", "3");
+        var result = await _cli.RunFast("zoom", input, "-o", gif, "--frames", "3");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("note: frame-000003.png does not load (", result.Stderr);
         Assert.Contains("resuming: 2 frame(s)", result.Stderr);
@@ -175,7 +172,7 @@ public sealed class SequenceJobDamageTests : IDisposable
     public async Task FfmpegThatDoesNotRun_IsRefusedBeforeTheJobFolderExists()
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
-        var result = await Tiny("zoom", input, "-o", _cli.PathOf("z.mp4"), "--ffmpeg", "/bin/false");
+        var result = await _cli.RunFast("zoom", input, "-o", _cli.PathOf("z.mp4"), "--ffmpeg", "/bin/false");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("does not run as ffmpeg", result.Stderr);
         Assert.Equal(["in.png"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
@@ -185,7 +182,7 @@ public sealed class SequenceJobDamageTests : IDisposable
     public async Task FpsBelowTheLowerBound_SaysTheBound()
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
-        var result = await Tiny("zoom", input, "-o", _cli.PathOf("z.gif"), "--fps", "0.0001");
+        var result = await _cli.RunFast("zoom", input, "-o", _cli.PathOf("z.gif"), "--fps", "0.0001");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--fps expects frames per second from 0.001 to 1000", result.Stderr);
     }

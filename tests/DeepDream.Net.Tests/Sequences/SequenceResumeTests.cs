@@ -17,12 +17,9 @@ namespace DeepDream.Tests.Sequences;
 /// </summary>
 public sealed class SequenceResumeTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
-
-    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
 
     /// <summary>The manifest as a kill leaves it before its first periodic update: no frame recorded.</summary>
     private static void ForgetRecords(string folder)
@@ -39,9 +36,9 @@ public sealed class SequenceResumeTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var gif = _cli.PathOf("z.gif");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "4", "--keep-frames")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", gif, "--frames", "4", "--keep-frames")).ExitCode);
         var frames = Directory.GetFiles(gif + ".frames", "frame-*.png").Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
-        var result = await Tiny("zoom", input, "-o", gif, "--frames", "2", "--json");
+        var result = await _cli.RunFast("zoom", input, "-o", gif, "--frames", "2", "--json");
         Assert.True(result.ExitCode == 0, result.ToString());
         using (var image = Image.Load(gif)) Assert.Equal(2, image.Frames.Count);
         Assert.Contains("wrote " + gif + " (2 frames,", result.Stderr);
@@ -51,7 +48,7 @@ public sealed class SequenceResumeTests : IDisposable
         Assert.Equal(2, json.RootElement.GetProperty("frames").GetInt32());
         Assert.Equal(2, json.RootElement.GetProperty("frameTimes").GetArrayLength());
         // Asking for them all again writes the four, and then the frame folder goes as usual.
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", gif, "--frames", "4")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", gif, "--frames", "4")).ExitCode);
         using (var image = Image.Load(gif)) Assert.Equal(4, image.Frames.Count);
         Assert.False(Directory.Exists(gif + ".frames"));
     }
@@ -61,8 +58,8 @@ public sealed class SequenceResumeTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
         var folder = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "3")).ExitCode);
-        var result = await Tiny("zoom", input, "-o", folder, "--frames", "1");
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", folder, "--frames", "3")).ExitCode);
+        var result = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "1");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($"note: {folder} holds 3 frames from an earlier run, more than the 1 asked for; none were removed.", result.Stderr);
         Assert.Equal(3, Directory.GetFiles(folder, "frame-*.png").Length);
@@ -111,12 +108,12 @@ public sealed class SequenceResumeTests : IDisposable
         _cli.WriteNoise("b.png", 40, 32, seed: 2);
         using (FolderLock.Take(folder, BatchDream.LockName)) // the first run, still writing
         {
-            var result = await Tiny("dream", a, _cli.PathOf("b.png"), "-o", folder, "--restart");
+            var result = await _cli.RunFast("dream", a, _cli.PathOf("b.png"), "-o", folder, "--restart");
             Assert.True(result.ExitCode == 3, result.ToString());
             Assert.Contains($"The folder '{folder}' is in use by another run", result.Stderr);
             Assert.Equal([BatchDream.LockName], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
         }
-        Assert.Equal(0, (await Tiny("dream", a, _cli.PathOf("b.png"), "-o", folder)).ExitCode); // released: the next run goes ahead
+        Assert.Equal(0, (await _cli.RunFast("dream", a, _cli.PathOf("b.png"), "-o", folder)).ExitCode); // released: the next run goes ahead
         Assert.True(File.Exists(Path.Combine(folder, "b.png")));
     }
 
@@ -124,7 +121,7 @@ public sealed class SequenceResumeTests : IDisposable
     public async Task Zoom_OutputFolderWithATrailingSlash_IsCreated_LikeWithout()
     {
         var input = _cli.WriteNoise("in.png", 40, 32);
-        var result = await Tiny("zoom", input, "-o", _cli.PathOf("new") + "/", "--frames", "1");
+        var result = await _cli.RunFast("zoom", input, "-o", _cli.PathOf("new") + "/", "--frames", "1");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.True(File.Exists(_cli.PathOf("new/frame-000001.png")));
     }

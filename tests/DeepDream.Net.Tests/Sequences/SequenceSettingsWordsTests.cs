@@ -9,12 +9,9 @@ namespace DeepDream.Tests.Sequences;
 /// </summary>
 public sealed class SequenceSettingsWordsTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
-
-    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
 
     [Theory]
     [InlineData("--precision", "bf16", "precision: fp32 → bf16")]
@@ -23,8 +20,8 @@ public sealed class SequenceSettingsWordsTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         var folder = _cli.PathOf("frames");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "1")).ExitCode);
-        var changed = await Tiny("zoom", input, "-o", folder, "--frames", "2", option, value);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", folder, "--frames", "1")).ExitCode);
+        var changed = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "2", option, value);
         Assert.Equal(2, changed.ExitCode);
         Assert.Equal($"error: The frame folder '{folder}' holds 1 frame(s) made with other settings ({difference}); pass --restart to discard them, or choose another output.",
             changed.Stderr.TrimEnd());
@@ -35,11 +32,11 @@ public sealed class SequenceSettingsWordsTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         var folder = _cli.PathOf("frames");
-        Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "1")).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("zoom", input, "-o", folder, "--frames", "1")).ExitCode);
         var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
         var b = _cli.WriteNoise("b.png", 40, 32, seed: 2);
         var batch = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("dream", a, b, "-o", batch)).ExitCode);
+        Assert.Equal(0, (await _cli.RunFast("dream", a, b, "-o", batch)).ExitCode);
         foreach (var manifest in new[] { Path.Combine(folder, DeepDream.Sequences.Jobs.SequenceJob.ManifestName), Path.Combine(batch, "deepdream-batch.json") })
         {
             var text = File.ReadAllText(manifest);
@@ -49,13 +46,13 @@ public sealed class SequenceSettingsWordsTests : IDisposable
             File.WriteAllText(manifest, earlier);
         }
 
-        var more = await Tiny("zoom", input, "-o", folder, "--frames", "2");
+        var more = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "2");
         Assert.True(more.ExitCode == 0, more.ToString());
         Assert.Contains("resuming: 1 frame(s) already in", more.Stderr);
-        var again = await Tiny("dream", a, b, "-o", batch);
+        var again = await _cli.RunFast("dream", a, b, "-o", batch);
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.Contains("resuming: 2 of 2 image(s)", again.Stderr);
-        var changed = await Tiny("zoom", input, "-o", folder, "--frames", "3", "--precision", "bf16");
+        var changed = await _cli.RunFast("zoom", input, "-o", folder, "--frames", "3", "--precision", "bf16");
         Assert.Equal(2, changed.ExitCode);
         Assert.Contains("(precision: Float32 → bf16)", changed.Stderr);
     }
@@ -65,7 +62,7 @@ public sealed class SequenceSettingsWordsTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         var gif = _cli.PathOf("zoom.gif");
-        var result = await Tiny("zoom", input, "-o", gif, "--frames", "1", "--fps", "10");
+        var result = await _cli.RunFast("zoom", input, "-o", gif, "--frames", "1", "--fps", "10");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("wrote " + gif + " (1 frame, 48x32, 10 fps)", result.Stderr);
     }
@@ -76,8 +73,8 @@ public sealed class SequenceSettingsWordsTests : IDisposable
         var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
         var b = _cli.WriteNoise("b.png", 40, 32, seed: 2);
         var folder = _cli.PathOf("out");
-        Assert.Equal(0, (await Tiny("dream", a, b, "-o", folder, "--tile-size", "64")).ExitCode);
-        var changed = await Tiny("dream", a, b, "-o", folder, "--tile-size", "96", "--precision", "bf16");
+        Assert.Equal(0, (await _cli.RunFast("dream", a, b, "-o", folder, "--tile-size", "64")).ExitCode);
+        var changed = await _cli.RunFast("dream", a, b, "-o", folder, "--tile-size", "96", "--precision", "bf16");
         Assert.Equal(2, changed.ExitCode);
         Assert.Contains("(precision: fp32 → bf16; tile-size: 64 → 96)", changed.Stderr);
     }
@@ -89,8 +86,8 @@ public sealed class SequenceSettingsWordsTests : IDisposable
     {
         var input = _cli.WriteNoise("in.png", 48, 32);
         string[] tile = tileSize is null ? [] : ["--tile-size", tileSize];
-        var dream = await Tiny(["dream", input, "-o", _cli.PathOf("out.png"), "--json", .. tile]);
-        var zoom = await Tiny(["zoom", input, "-o", _cli.PathOf("frames"), "--frames", "1", "--json", .. tile]);
+        var dream = await _cli.RunFast(["dream", input, "-o", _cli.PathOf("out.png"), "--json", .. tile]);
+        var zoom = await _cli.RunFast(["zoom", input, "-o", _cli.PathOf("frames"), "--frames", "1", "--json", .. tile]);
         Assert.True(dream.ExitCode == 0 && zoom.ExitCode == 0, dream + "\n" + zoom);
         using var dreamJson = JsonDocument.Parse(dream.Stdout);
         using var zoomJson = JsonDocument.Parse(zoom.Stdout);

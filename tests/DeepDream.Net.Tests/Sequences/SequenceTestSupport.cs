@@ -1,4 +1,5 @@
 using DeepDream.Diagnostics;
+using DeepDream.Tests.Cli;
 using DeepDream.Sequences;
 using DeepDream.Sequences.Flow;
 using DeepDream.Sequences.Jobs;
@@ -230,6 +231,16 @@ internal static class Tools
 }
 
 /// <summary>A small zoom job for the <see cref="SequenceJob"/> tests: its description, and frames made by <see cref="PatternDreamer"/>.</summary>
+/// <summary>The fastest CLI dream that still runs the model (one octave, one step, conv1, seed 3), for sequence tests.</summary>
+internal static class FastDream
+{
+    /// <summary>The options appended to every fast run.</summary>
+    public static readonly string[] Args = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1"];
+
+    /// <summary>Runs <c>deepdream ARGS</c> with <see cref="Args"/> appended, in process on the tiny model.</summary>
+    public static Task<CliResult> RunFast(this CliHarness cli, params string[] args) => cli.RunTiny([.. args, .. Args]);
+}
+
 internal static class TestJobs
 {
     public static JobDescription Describe(string zoom = "1.05") => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = zoom, ["seed"] = "1" });
