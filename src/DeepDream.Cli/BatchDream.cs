@@ -15,7 +15,7 @@ namespace DeepDream.Cli;
 /// </summary>
 internal static class BatchDream
 {
-    public const string ManifestName = "deepdream-batch.json";
+    public const string ManifestName = DeepDream.Sequences.Jobs.SequenceJob.BatchManifestName;
 
     /// <summary>The lock file held while a run writes into the folder (the same as a zoom's or a video's).</summary>
     public const string LockName = FolderLock.Name;

@@ -91,6 +91,23 @@ public sealed class BatchSafetyTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Zoom_IntoABatchsFolder_Exits3_AndTheBatchsImagesKeepTheirBytes(bool restart)
+    {
+        var photos = Photos(2);
+        var output = _cli.PathOf("out");
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
+        var before = Directory.GetFiles(output).Order(StringComparer.Ordinal).Select(f => (f, File.ReadAllBytes(f))).ToList();
+        string[] zoom = ["zoom", Path.Combine(photos, "p0.png"), "-o", output, "--frames", "2"];
+        var result = await _cli.RunFast(restart ? [.. zoom, "--restart"] : zoom);
+        Assert.True(result.ExitCode == 3, result.ToString());
+        Assert.Contains($"The folder '{output}' is the output of a batch of dreams ({BatchDream.ManifestName}); choose another output for the frames.", result.Stderr);
+        Assert.Equal(before.Select(b => b.f), Directory.GetFiles(output).Order(StringComparer.Ordinal));
+        Assert.All(before, b => Assert.Equal(b.Item2, File.ReadAllBytes(b.f)));
+    }
+
     [Fact]
     public async Task Batch_RestartStoppedBeforeItsFirstImage_LeavesNoOldImageThatCountsAsDone()
     {

@@ -23,6 +23,9 @@ public sealed class SequenceJob : IDisposable
     /// <summary>The manifest's file name.</summary>
     public const string ManifestName = "deepdream-job.json";
 
+    /// <summary>The manifest of a batch of single dreams (the CLI's folder dreams), which shares the folder lock.</summary>
+    internal const string BatchManifestName = "deepdream-batch.json";
+
     private const string LockName = FolderLock.Name; // shared with batches: one run per folder, whatever its kind
     private const string Format = "deepdream-sequence-job";
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -117,6 +120,12 @@ public sealed class SequenceJob : IDisposable
         var lockFile = FolderLock.Take(full, LockName);
         try
         {
+            if (File.Exists(Path.Combine(full, BatchManifestName)))
+            {
+                // Another kind of job's folder: its images are not frames, and a restart must not mix the two.
+                throw new FrameSinkException(
+                    $"The folder '{full}' is the output of a batch of dreams ({BatchManifestName}); choose another output for the frames.");
+            }
             var manifestPath = Path.Combine(full, ManifestName);
             var manifest = ReadManifest(manifestPath, out var damage);
             List<JobFrame> frames = [];
