@@ -50,12 +50,15 @@ internal static class BatchDream
         var storedDescription = stored is null ? null : new JobDescription("batch", "", stored.Settings);
         var description = SequenceOptions.InEarlierWords(new JobDescription("batch", "", SequenceOptions.JobSettings(dream, seed, preparation.Settings)), restart ? null : storedDescription);
         var differences = storedDescription is null ? [] : description.DifferencesFrom(storedDescription);
-        if (!restart && differences.Count > 0)
+        // A manifest without images (a run that stopped before its first image, e.g. on a misspelt layer) protects nothing.
+        var holdsImages = stored is not null && (stored.FromOlderVersion ? items.Any(i => Occupied(i.Output)) : stored.Images.Count > 0);
+        if (!restart && differences.Count > 0 && holdsImages)
         {
             throw new UsageException(
                 $"The folder '{folder}' holds images dreamed with other settings ({string.Join("; ", differences)}); use --restart to dream them again with these settings, or choose another -o folder.");
         }
         RefuseOthersFiles(folder, items, stored);
+        if (restart && stored is { FromOlderVersion: false }) RefuseRemovingWhatIsRead(folder, stored.Images.Keys, items, dream.Guide);
         var manifest = Adopt(folder, items, stored, description, restart, manifestPath);
 
         var todo = items.Where(i => !IsDone(i, manifest, context, dream.Quiet)).ToList();
@@ -144,6 +147,27 @@ internal static class BatchDream
 
     /// <summary>Whether something (a file, a folder, a link, even a broken one) is at <paramref name="path"/>.</summary>
     private static bool Occupied(string path) => File.Exists(path) || Directory.Exists(path) || SourceFiles.IsLink(path);
+
+    /// <summary>
+    /// Refuses a --restart that would remove an earlier image this run reads: an input (through a link) or the --guide
+    /// image, which the batch's own checks only compare with this run's outputs.
+    /// </summary>
+    private static void RefuseRemovingWhatIsRead(string folder, IEnumerable<string> earlier, List<(string Input, string Output)> items, string? guide)
+    {
+        var read = new Dictionary<string, string>(SourceFiles.PathComparer);
+        foreach (var (input, _) in items) read.TryAdd(SourceFiles.Resolve(input), input);
+        if (guide is not null && File.Exists(guide)) read.TryAdd(SourceFiles.Resolve(guide), guide);
+        foreach (var name in earlier)
+        {
+            var path = Path.Combine(folder, name);
+            if (read.GetValueOrDefault(SourceFiles.Resolve(path)) is { } used)
+            {
+                var what = used == guide ? "the --guide image" : "the input";
+                throw new UsageException(
+                    $"{char.ToUpperInvariant(what[0])}{what[1..]} '{used}' is the earlier image '{path}', which --restart removes; copy it out of '{folder}' first.");
+            }
+        }
+    }
 
     /// <summary>
     /// The manifest this run records into, saved. On --restart the images the earlier manifest recorded are removed first,

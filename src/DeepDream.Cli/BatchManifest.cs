@@ -92,9 +92,13 @@ internal sealed class BatchManifest
         }
     }
 
-    /// <summary>A file name without folders, as the records hold (a record naming anything else is ignored, never deleted).</summary>
+    /// <summary>
+    /// An image file name without folders, as the records hold: not hidden (the lock, temporary files), no control
+    /// characters, an image extension (not the manifest). A record naming anything else is ignored, never deleted.
+    /// </summary>
     private static bool IsPlainName(string name) =>
-        name.Length > 0 && name == Path.GetFileName(name) && name is not "." and not ".." && name.IndexOfAny(['/', '\\']) < 0;
+        name.Length > 0 && name == Path.GetFileName(name) && !name.StartsWith('.') && name.IndexOfAny(['/', '\\']) < 0
+        && !name.Any(char.IsControl) && ImageIO.IsSupportedExtension(name);
 
     private sealed record Stored(string? Format, int Version, string? Kind, SortedDictionary<string, string>? Settings, SortedDictionary<string, BatchImage?>? Images);
 }

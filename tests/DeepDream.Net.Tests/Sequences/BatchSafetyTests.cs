@@ -109,6 +109,60 @@ public sealed class BatchSafetyTests : IDisposable
     }
 
     [Fact]
+    public async Task Batch_RestartThatWouldRemoveItsGuide_OrAnInputReachedThroughALink_IsRefused_AndBothKeepTheirBytes()
+    {
+        var photos = Photos(2);
+        var output = _cli.PathOf("og");
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
+        var guide = Path.Combine(output, "p0.png");
+        var kept = File.ReadAllBytes(guide);
+        var other = Directory.CreateDirectory(_cli.PathOf("other")).FullName;
+        _cli.WriteNoise("other/q0.png", 40, 32, seed: 9);
+        var result = await _cli.RunFast("dream", other, "-o", output, "--guide", guide, "--restart");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"The --guide image '{guide}' is the earlier image '{guide}', which --restart removes; copy it out of '{output}' first.", result.Stderr);
+        Assert.Equal(kept, File.ReadAllBytes(guide));
+
+        var linked = Directory.CreateDirectory(_cli.PathOf("linked")).FullName;
+        File.CreateSymbolicLink(Path.Combine(linked, "fav.png"), Path.Combine(output, "p1.png"));
+        var favourite = File.ReadAllBytes(Path.Combine(output, "p1.png"));
+        result = await _cli.RunFast("dream", linked, "-o", output, "--restart");
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("which --restart removes", result.Stderr);
+        Assert.Equal(favourite, File.ReadAllBytes(Path.Combine(output, "p1.png")));
+    }
+
+    [Fact]
+    public async Task Batch_ManifestRecordsNamingTheLock_AUserFile_OrAControlCharacter_AreIgnored_NeverDeleted()
+    {
+        var photos = Photos(1);
+        var output = _cli.PathOf("out");
+        Assert.Equal(0, (await _cli.RunFast("dream", photos, "-o", output)).ExitCode);
+        var manifest = Path.Combine(output, BatchDream.ManifestName);
+        var notes = Path.Combine(output, "notes.txt");
+        File.WriteAllText(notes, "mine");
+        var text = File.ReadAllText(manifest).Replace("\"images\": {", "\"images\": { \".deepdream-job.lock\": { \"input\": null, \"done\": true }, \"notes.txt\": { \"input\": null, \"done\": true }, \"a\\u0000b.png\": { \"input\": null, \"done\": true },", StringComparison.Ordinal);
+        Assert.Contains("notes.txt", text);
+        File.WriteAllText(manifest, text);
+        var result = await _cli.RunFast("dream", photos, "-o", output, "--restart");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("mine", File.ReadAllText(notes));
+        Assert.True(File.Exists(Path.Combine(output, FolderLock.Name)));
+    }
+
+    [Fact]
+    public async Task Batch_StoppedBeforeItsFirstImage_OnAMisspeltLayer_DoesNotBlockTheCorrectedRun()
+    {
+        var photos = Photos(1);
+        var output = _cli.PathOf("out");
+        var wrong = await _cli.RunTiny("dream", photos, "-o", output, "--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "nope");
+        Assert.True(wrong.ExitCode == 2, wrong.ToString());
+        var fixedRun = await _cli.RunFast("dream", photos, "-o", output, "--json");
+        Assert.True(fixedRun.ExitCode == 0, fixedRun.ToString());
+        Assert.Equal(1, Written(fixedRun));
+    }
+
+    [Fact]
     public async Task Batch_RestartStoppedBeforeItsFirstImage_LeavesNoOldImageThatCountsAsDone()
     {
         var photos = Photos(3);
