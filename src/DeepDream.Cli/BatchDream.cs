@@ -225,10 +225,7 @@ internal static class BatchDream
         var names = items.Select(i => Path.GetFileName(i.Output)).Append(ManifestName).ToHashSet(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
         {
-            var name = Path.GetFileName(file);
-            var cut = name.Length - ".tmp".Length - 13; // ".<12 hex>" before ".tmp"
-            if (cut > 1 && name[cut] == '.' && name.AsSpan(cut + 1, 12).IndexOfAnyExcept("0123456789abcdef") < 0 && names.Contains(name[1..cut]))
-                AtomicFile.TryDelete(file);
+            if (AtomicFile.TargetOfTemporary(Path.GetFileName(file)) is { } target && names.Contains(target)) AtomicFile.TryDelete(file);
         }
     }
 
