@@ -10,15 +10,12 @@ namespace DeepDream.Cli;
 /// the folder as soon as it is done (<c>NAME.ext</c>, the input's format when it can be written, else PNG). A small
 /// manifest (<see cref="BatchManifest"/>) holds the settings and a record per image, so a rerun after a kill skips the images
 /// already written (and makes again one whose input changed), and refuses (unless --restart) when the settings changed. A
-/// file the batch did not make is never written over. The lock every job takes (<see cref="LockName"/>) keeps a second run
+/// file the batch did not make is never written over. The lock every job takes (<see cref="FolderLock.Name"/>) keeps a second run
 /// of any kind out of the folder while one writes.
 /// </summary>
 internal static class BatchDream
 {
     public const string ManifestName = DeepDream.Sequences.Jobs.SequenceJob.BatchManifestName;
-
-    /// <summary>The lock file held while a run writes into the folder (the same as a zoom's or a video's).</summary>
-    public const string LockName = FolderLock.Name;
 
     /// <summary>Several inputs, or one folder.</summary>
     public static bool IsBatch(string[] inputs) => inputs.Length > 1 || Directory.Exists(inputs[0]);
@@ -102,7 +99,7 @@ internal static class BatchDream
                     }
                 }
             }
-            catch (OperationCanceledException cause) when (written > 0 && cause is not SequenceStoppedException)
+            catch (OperationCanceledException cause) when (written > 0)
             {
                 throw SequenceStoppedException.ForBatch(written, folder, cause);
             }

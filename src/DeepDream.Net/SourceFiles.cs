@@ -10,9 +10,6 @@ internal static class SourceFiles
     /// <summary>How many symbolic links one path may pass through before it is taken as a loop (Linux stops at 40).</summary>
     private const int MaxLinks = 40;
 
-    private static StringComparison PathComparison =>
-        OperatingSystem.IsWindows() || OperatingSystem.IsMacOS() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-
     /// <summary>
     /// The size of the file <paramref name="path"/> names, after following every symbolic link: 0 for empty files,
     /// pipes, FIFOs and devices (which report no size), so callers refuse those without opening them.
@@ -50,7 +47,7 @@ internal static class SourceFiles
     /// link followed — the entry's own and its parent folders' — so <c>./frames/</c>, <c>frames/.</c> and a link to
     /// <c>frames</c> are all <c>frames</c>. Paths that do not exist yet are compared by their existing part.
     /// </summary>
-    public static bool SameLocation(string first, string second) => string.Equals(Resolve(first), Resolve(second), PathComparison);
+    public static bool SameLocation(string first, string second) => PathComparer.Equals(Resolve(first), Resolve(second));
 
     /// <summary>Compares <see cref="Resolve(string)"/>d paths as <see cref="SameLocation"/> does (ignoring case where the file system does).</summary>
     public static StringComparer PathComparer =>

@@ -82,7 +82,7 @@ public sealed class BatchSafetyTests : IDisposable
             Assert.False(File.Exists(Path.Combine(folder, "p0.png")));
         }
         var other = Directory.CreateDirectory(_cli.PathOf("other")).FullName;
-        using (FolderLock.Take(other, BatchDream.LockName)) // a batch, still writing
+        using (FolderLock.Take(other)) // a batch, still writing
         {
             var result = await _cli.RunFast("zoom", _cli.PathOf("photos/p0.png"), "-o", other, "--frames", "2");
             Assert.True(result.ExitCode == 3, result.ToString());

@@ -106,12 +106,12 @@ public sealed class SequenceResumeTests : IDisposable
         var a = _cli.WriteNoise("a.png", 40, 32, seed: 1);
         var folder = Directory.CreateDirectory(_cli.PathOf("out")).FullName;
         _cli.WriteNoise("b.png", 40, 32, seed: 2);
-        using (FolderLock.Take(folder, BatchDream.LockName)) // the first run, still writing
+        using (FolderLock.Take(folder)) // the first run, still writing
         {
             var result = await _cli.RunFast("dream", a, _cli.PathOf("b.png"), "-o", folder, "--restart");
             Assert.True(result.ExitCode == 3, result.ToString());
             Assert.Contains($"The folder '{folder}' is in use by another run", result.Stderr);
-            Assert.Equal([BatchDream.LockName], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
+            Assert.Equal([FolderLock.Name], Directory.GetFileSystemEntries(folder).Select(Path.GetFileName));
         }
         Assert.Equal(0, (await _cli.RunFast("dream", a, _cli.PathOf("b.png"), "-o", folder)).ExitCode); // released: the next run goes ahead
         Assert.True(File.Exists(Path.Combine(folder, "b.png")));

@@ -12,19 +12,13 @@ internal static class FolderLock
     /// </summary>
     public const string Name = ".deepdream-job.lock";
 
-    /// <summary>Takes the folder's lock (<see cref="Name"/>); see <see cref="Take(string, string)"/>.</summary>
+    /// <summary>Takes the lock file <see cref="Name"/> in the existing <paramref name="folder"/> (created when missing).</summary>
     /// <returns>The open lock; dispose it to release the folder.</returns>
     /// <exception cref="FrameSinkException">The lock file is a symbolic link, the folder is in use by another run, or the lock
     /// cannot be created.</exception>
-    public static FileStream Take(string folder) => Take(folder, Name);
-
-    /// <summary>Takes the lock file <paramref name="name"/> in the existing <paramref name="folder"/> (created when missing).</summary>
-    /// <returns>The open lock; dispose it to release the folder.</returns>
-    /// <exception cref="FrameSinkException">The lock file is a symbolic link, the folder is in use by another run, or the lock
-    /// cannot be created.</exception>
-    public static FileStream Take(string folder, string name)
+    public static FileStream Take(string folder)
     {
-        var path = Path.Combine(folder, name);
+        var path = Path.Combine(folder, Name);
         try
         {
             // Opening follows links: a lock linked elsewhere would create or truncate a file outside the folder.

@@ -26,7 +26,6 @@ public sealed class SequenceJob : IDisposable
     /// <summary>The manifest of a batch of single dreams (the CLI's folder dreams), which shares the folder lock.</summary>
     internal const string BatchManifestName = "deepdream-batch.json";
 
-    private const string LockName = FolderLock.Name; // shared with batches: one run per folder, whatever its kind
     private const string Format = "deepdream-sequence-job";
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -115,9 +114,9 @@ public sealed class SequenceJob : IDisposable
         {
             throw new FrameSinkException($"Cannot create or write the frame folder '{full}': {e.Message}", e);
         }
-        var lockPath = Path.Combine(full, LockName);
+        var lockPath = Path.Combine(full, FolderLock.Name);
         var lockExisted = File.Exists(lockPath) || SourceFiles.IsLink(lockPath);
-        var lockFile = FolderLock.Take(full, LockName);
+        var lockFile = FolderLock.Take(full);
         try
         {
             if (File.Exists(Path.Combine(full, BatchManifestName)))
@@ -205,10 +204,8 @@ public sealed class SequenceJob : IDisposable
     {
         _manifestBehind = false;
         DeleteFramesFrom(0);
-        AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
         Dispose();
-        AtomicFile.TryDelete(Path.Combine(Folder, LockName));
-        RemoveIfEmpty(Folder);
+        RemoveJobFiles();
     }
 
     /// <summary>
@@ -231,12 +228,15 @@ public sealed class SequenceJob : IDisposable
         }
         _lock?.Dispose();
         _lock = null;
-        if (removeEmpty)
-        {
-            AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
-            AtomicFile.TryDelete(Path.Combine(Folder, LockName));
-            RemoveIfEmpty(Folder);
-        }
+        if (removeEmpty) RemoveJobFiles();
+    }
+
+    /// <summary>Removes the manifest and the lock (once released), then the folder when nothing else is left in it.</summary>
+    private void RemoveJobFiles()
+    {
+        AtomicFile.TryDelete(Path.Combine(Folder, ManifestName));
+        AtomicFile.TryDelete(Path.Combine(Folder, FolderLock.Name));
+        RemoveIfEmpty(Folder);
     }
 
     private static void RemoveIfEmpty(string folder)
@@ -287,7 +287,7 @@ public sealed class SequenceJob : IDisposable
         foreach (var entry in new[] { asWritten, SourceFiles.Resolve(full) })
         {
             var name = Path.GetFileName(entry);
-            var owned = FrameIndexOf(name) is not null || name is ManifestName or LockName || IsLeftover(name);
+            var owned = FrameIndexOf(name) is not null || name is ManifestName or FolderLock.Name || IsLeftover(name);
             if (owned && Path.GetDirectoryName(entry) is { } holder && SourceFiles.SameLocation(holder, folder)) return name;
         }
         return null;
