@@ -83,12 +83,12 @@ internal sealed class SequenceRun
 
     /// <summary>
     /// Refuses an output, or a job folder, that is the input itself once paths are resolved (<c>./frames/</c>, a symbolic
-    /// link to the input, the same file), and an input — or the --guide image, or one of <paramref name="files"/> (a frame
-    /// folder's frames) — that is one of the files the job replaces or deletes in its folder (<c>frames/frame-000001.png</c>,
+    /// link to the input, the same file), and an input — or the --guide image — that is one of the files the job replaces
+    /// or deletes in its folder (<c>frames/frame-000001.png</c>,
     /// spelled any way or linked): writing there would replace or delete it.
     /// </summary>
     /// <exception cref="UsageException">The output or the job folder is the input, or holds it as a file of the job.</exception>
-    public void RefuseInputAsOutput(string input, IEnumerable<string>? files = null)
+    public void RefuseInputAsOutput(string input)
     {
         _inputs.Add(input);
         if (_dream.Guide is { } guide)
@@ -98,16 +98,22 @@ internal sealed class SequenceRun
                 throw new UsageException($"The output '{_sequence.Output}' is the --guide image itself; writing it would replace the guide. Choose another -o path.");
             RefuseOwnedByJob(guide, "--guide image");
         }
-        foreach (var file in files ?? [])
-        {
-            _inputs.Add(file);
-            RefuseOwnedByJob(file, "input");
-        }
         if (SourceFiles.SameLocation(_sequence.JobFolder, input))
             throw new UsageException($"The output folder is the input folder ('{input}'); write the dreamed frames to another folder.");
         if (SourceFiles.SameLocation(_sequence.Output, input))
             throw new UsageException($"The output '{_sequence.Output}' is the input itself; writing it would replace the input. Choose another -o path.");
         RefuseOwnedByJob(input, "input");
+    }
+
+    /// <summary>Refuses an input folder's frame that is (or links to) a file of the job folder; see <see cref="RefuseInputAsOutput"/>.</summary>
+    /// <exception cref="UsageException">A frame is one of the job's files.</exception>
+    public void RefuseFramesOwnedByJob(IEnumerable<string> files)
+    {
+        foreach (var file in files)
+        {
+            _inputs.Add(file);
+            RefuseOwnedByJob(file, "input");
+        }
     }
 
     private void RefuseOwnedByJob(string path, string what)

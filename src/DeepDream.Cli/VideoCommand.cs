@@ -55,7 +55,7 @@ internal static class VideoCommand
             "gif" => GifFrameSource.Open(full),
             _ => VideoFileSource.Open(ffmpeg!, full, cancellationToken),
         };
-        if (source is FrameFolder inputFrames) run.RefuseInputAsOutput(full, inputFrames.Files); // a frame may link into the job folder
+        if (source is FrameFolder inputFrames) run.RefuseFramesOwnedByJob(inputFrames.Files); // a frame may link into the job folder
         var opticalFlow = blend > 0 ? FlowChoice.Resolve(flowName, context, dream.Quiet) : null;
         var rate = sequence.FrameRate ?? source.FrameRate;
         var seed = SequenceOptions.ChooseSeed(dream, sequence, context);
