@@ -14,12 +14,11 @@ namespace DeepDream.Tests.Sequences;
 /// </summary>
 public sealed class SequenceFileSafetyTests : IDisposable
 {
-    private static readonly string[] Fast = ["--octaves", "1", "--steps", "1", "--seed", "3", "--layer", "conv1", "-q"];
     private readonly CliHarness _cli = new();
 
     public void Dispose() => _cli.Dispose();
 
-    private Task<CliResult> Tiny(params string[] args) => _cli.RunTiny([.. args, .. Fast]);
+    private Task<CliResult> Tiny(params string[] args) => _cli.RunFast([.. args, "-q"]);
 
     [Fact]
     public void TargetOfTemporary_KnowsOnlyTheWritersExactNames()

@@ -19,18 +19,7 @@ public sealed class SequenceHostileInputTests : IDisposable
 
     public void Dispose() => _cli.Dispose();
 
-    private async Task<CliResult> Tiny(params string[] args)
-    {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await _cli.Run([.. args, .. FastDream.Args], _ => new TinyExtractor(seed: 3), guard.Token);
-    }
-
-    internal static void MakeFifo(string path)
-    {
-        using var mkfifo = Process.Start("mkfifo", [path]);
-        mkfifo.WaitForExit();
-        Assert.Equal(0, mkfifo.ExitCode);
-    }
+    private Task<CliResult> Tiny(params string[] args) => _cli.RunFast(TimeSpan.FromSeconds(60), args);
 
     /// <summary>
     /// A GIF of <paramref name="frames"/> 1×1 frames on a <paramref name="width"/>×<paramref name="height"/> screen, each
@@ -116,7 +105,7 @@ public sealed class SequenceHostileInputTests : IDisposable
     {
         var frames = _cli.PathOf("ff");
         Tools.WritePanningFrames(frames, "coffee.png", 40, 32, 2, 3);
-        MakeFifo(Path.Combine(frames, FrameFolder.FrameName(2)));
+        UnixFiles.MakeFifo(Path.Combine(frames, FrameFolder.FrameName(2)));
         var fifo = await Tiny("video", frames, "-o", _cli.PathOf("out"), "--flow", "none");
         Assert.True(fifo.ExitCode == 3, fifo.ToString());
         Assert.Contains("frame-000003.png' cannot be used: it is empty or not a regular file (a FIFO, socket or device)", fifo.Stderr);
@@ -135,7 +124,7 @@ public sealed class SequenceHostileInputTests : IDisposable
     {
         Directory.CreateDirectory(_cli.PathOf("b"));
         _cli.WriteNoise("b/a.png", 40, 32);
-        MakeFifo(_cli.PathOf("b/b.png"));
+        UnixFiles.MakeFifo(_cli.PathOf("b/b.png"));
         var result = await Tiny("dream", _cli.PathOf("b"), "-o", _cli.PathOf("out"));
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("b.png' cannot be read as an image: it is empty or not a regular file", result.Stderr);
@@ -150,7 +139,7 @@ public sealed class SequenceHostileInputTests : IDisposable
         var folder = _cli.PathOf("frames");
         Assert.Equal(0, (await Tiny("zoom", input, "-o", folder, "--frames", "2")).ExitCode);
         File.Delete(Path.Combine(folder, "deepdream-job.json"));
-        MakeFifo(Path.Combine(folder, "deepdream-job.json"));
+        UnixFiles.MakeFifo(Path.Combine(folder, "deepdream-job.json"));
         var result = await Tiny("zoom", input, "-o", folder, "--frames", "3");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("deepdream-job.json is damaged (it is empty or not a regular file", result.Stderr);

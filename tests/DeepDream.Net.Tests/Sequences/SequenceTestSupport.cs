@@ -1,5 +1,6 @@
 using DeepDream.Diagnostics;
 using DeepDream.Tests.Cli;
+using DeepDream.Tests.TestSupport;
 using DeepDream.Sequences;
 using DeepDream.Sequences.Flow;
 using DeepDream.Sequences.Jobs;
@@ -230,7 +231,6 @@ internal static class Tools
     }
 }
 
-/// <summary>A small zoom job for the <see cref="SequenceJob"/> tests: its description, and frames made by <see cref="PatternDreamer"/>.</summary>
 /// <summary>The fastest CLI dream that still runs the model (one octave, one step, conv1, seed 3), for sequence tests.</summary>
 internal static class FastDream
 {
@@ -239,8 +239,16 @@ internal static class FastDream
 
     /// <summary>Runs <c>deepdream ARGS</c> with <see cref="Args"/> appended, in process on the tiny model.</summary>
     public static Task<CliResult> RunFast(this CliHarness cli, params string[] args) => cli.RunTiny([.. args, .. Args]);
+
+    /// <summary>The same, cancelled after <paramref name="patience"/> (a run that could block on a hostile input).</summary>
+    public static async Task<CliResult> RunFast(this CliHarness cli, TimeSpan patience, params string[] args)
+    {
+        using var guard = new CancellationTokenSource(patience);
+        return await cli.Run([.. args, .. Args], _ => new TinyExtractor(seed: 3), guard.Token);
+    }
 }
 
+/// <summary>A small zoom job for the <see cref="SequenceJob"/> tests: its description, and frames made by <see cref="PatternDreamer"/>.</summary>
 internal static class TestJobs
 {
     public static JobDescription Describe(string zoom = "1.05") => new("zoom", "in.png (10 bytes)", new Dictionary<string, string> { ["zoom"] = zoom, ["seed"] = "1" });
