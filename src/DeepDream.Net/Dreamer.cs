@@ -24,6 +24,7 @@ public sealed class Dreamer : IDisposable
     private readonly bool _ownsModel;
     private readonly ILogger _logger;
     private readonly bool _defaultSchedule;
+    private readonly Tiling.TileSizing _tileSizing; // the sizing the run tiles with (its device and model minimum), for the log
     private int _disposed;
 
     internal Dreamer(IFeatureExtractor model, bool ownsModel, Objective objective, IObjectiveEvaluator evaluator,
@@ -37,7 +38,8 @@ public sealed class Dreamer : IDisposable
         _logger = logger;
         var layers = objective.Layers;
         var modelMinimum = model.GetMinimumInputSize(layers);
-        var gradients = new Tiling.GradientComputer(model, evaluator, layers, Tiling.TileSizing.For(settings, model.Device, modelMinimum));
+        _tileSizing = Tiling.TileSizing.For(settings, model.Device, modelMinimum);
+        var gradients = new Tiling.GradientComputer(model, evaluator, layers, _tileSizing);
         if (!Performance.PrecisionSupport.IsNative(settings.Precision, model.Device)) Log.PrecisionEmulated(logger);
         if (Performance.OpenMpWaitPolicy.ShouldReportTooLate()) Log.OpenMpStartedFirst(logger);
         // A tile is cut into about halves at worst (core plus one side of context), so it must hold two minimum sizes
@@ -195,7 +197,7 @@ public sealed class Dreamer : IDisposable
                 $"The model '{Model.Name}' now computes in {Model.Precision}, but this dreamer was built for {Settings.Precision}: another builder converted the shared model. Give each precision its own model.");
         }
         Log.RunStarted(_logger, width, height, Model.Name, Objective.ToString()!, sizes.Count, Settings.OctaveScale,
-            Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, Settings.ResolveTileSize(), Performance.PrecisionSupport.ShortName(Settings.Precision));
+            Settings.StepsPerOctave, Settings.StepSize, Settings.Jitter, seed, _tileSizing.LargestSide(_tileSizing.Budget()), Performance.PrecisionSupport.ShortName(Settings.Precision));
         try
         {
             var state = new DreamLoop.RunState(new Random(seed), progress, valueEveryStep, onOctave, clock, cancellationToken);
